@@ -1,0 +1,121 @@
+"""The app's configuration: build-time environment variables, validated once.
+
+The build (``tools/build.py``) reads the environment with ``config_from_env`` and writes
+the result into each page as JSON; the page reads it back with ``config_from_json``.
+An invalid value fails the build with a message naming the variable.
+
+Public names:
+    Config, ConfigError, ENV_DEFAULTS
+    config_from_env(env)    -> Config    (raises ConfigError)
+    config_from_json(obj)   -> Config    (raises ConfigError)
+    Config.to_json()        -> dict
+
+>>> config_from_env({"STATUSPAGE_MOCK": "never"}).mock
+<MockPolicy.NEVER: 'never'>
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from app.model.mock_policy import MockPolicy, parse_mock_policy
+
+__all__ = ["ENV_DEFAULTS", "Config", "ConfigError", "config_from_env", "config_from_json"]
+
+ENV_DEFAULTS: dict[str, str] = {
+    "STATUSPAGE_TOKEN_URL": "http://localhost:3000/ws-token",
+    "STATUSPAGE_WS_URL": "http://localhost:4000",
+    "STATUSPAGE_MOCK": "auto",
+    "STATUSPAGE_REFRESH_SECONDS": "15",
+}
+
+
+class ConfigError(ValueError):
+    """A configuration value is unusable; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    token_url: str
+    ws_url: str
+    mock: MockPolicy
+    refresh_seconds: float
+    version: str = "dev"
+
+    @property
+    def connect_origins(self) -> tuple[str, ...]:
+        """Origins the page talks to besides its own (for the CSP and request audits)."""
+        origins = [_origin(self.token_url)]
+        ws = _origin(self.ws_url)
+        origins += [ws, ws.replace("http", "ws", 1)]
+        return tuple(dict.fromkeys(origins))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "tokenUrl": self.token_url,
+            "wsUrl": self.ws_url,
+            "mock": self.mock.value,
+            "refreshSeconds": self.refresh_seconds,
+            "version": self.version,
+        }
+
+
+def config_from_env(env: Mapping[str, str], version: str = "dev") -> Config:
+    def get(name: str) -> str:
+        value = env.get(name, "").strip()
+        return value or ENV_DEFAULTS[name]
+
+    return Config(
+        token_url=_http_url("STATUSPAGE_TOKEN_URL", get("STATUSPAGE_TOKEN_URL")),
+        ws_url=_http_url("STATUSPAGE_WS_URL", get("STATUSPAGE_WS_URL")),
+        mock=_policy("STATUSPAGE_MOCK", get("STATUSPAGE_MOCK")),
+        refresh_seconds=_seconds("STATUSPAGE_REFRESH_SECONDS", get("STATUSPAGE_REFRESH_SECONDS")),
+        version=version,
+    )
+
+
+def config_from_json(obj: object) -> Config:
+    if not isinstance(obj, dict):
+        raise ConfigError("config: expected a JSON object")
+    try:
+        return Config(
+            token_url=_http_url("tokenUrl", str(obj["tokenUrl"])),
+            ws_url=_http_url("wsUrl", str(obj["wsUrl"])),
+            mock=_policy("mock", str(obj["mock"])),
+            refresh_seconds=_seconds("refreshSeconds", str(obj["refreshSeconds"])),
+            version=str(obj.get("version", "dev")),
+        )
+    except KeyError as exc:
+        raise ConfigError(f"config: missing {exc.args[0]}") from None
+
+
+def _http_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name}: expected an http(s) URL, got {value!r}")
+    return value
+
+
+def _policy(name: str, value: str) -> MockPolicy:
+    try:
+        return parse_mock_policy(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected auto, always or never, got {value!r}") from None
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 0.05 <= seconds <= 3600:
+        raise ConfigError(f"{name}: expected seconds between 0.05 and 3600, got {value!r}")
+    return seconds
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

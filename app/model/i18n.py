@@ -1,0 +1,101 @@
+"""Message catalogues: flat keys, named placeholders, plural variants.
+
+A catalogue is the parsed ``locales/<locale>.json``: a flat object of key -> text, where
+text may hold named placeholders such as ``{count}``. A message with plural forms is
+stored as ``<key>#<category>`` for the CLDR categories it needs, always including
+``#other``; the category comes from the formatter (``Intl.PluralRules`` in the browser).
+
+Public names:
+    LOCALES, BASE_LOCALE, Catalogue, MissingMessage
+    placeholders(text)   -> frozenset of placeholder names in one message
+    locale_from_path(p)  -> the locale a URL path is served in, or None for an unknown prefix
+
+>>> cat = Catalogue("en", {"shards#one": "{count} shard", "shards#other": "{count} shards"})
+>>> cat.plural("shards", 2, "2")
+'2 shards'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+__all__ = [
+    "BASE_LOCALE",
+    "LOCALES",
+    "Catalogue",
+    "MissingMessage",
+    "locale_from_path",
+    "placeholders",
+]
+
+LOCALES: tuple[str, ...] = ("en", "de", "fr", "es")
+BASE_LOCALE = "en"
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+class MissingMessage(KeyError):
+    """A key the code asked for is not in the catalogue (a test keeps this from shipping)."""
+
+
+def placeholders(text: str) -> frozenset[str]:
+    return frozenset(_PLACEHOLDER.findall(text))
+
+
+def locale_from_path(path: str) -> str | None:
+    """``/`` -> en, ``/de/`` -> de; ``/xx/`` -> None (the 404 page is served there)."""
+    first = path.strip("/").split("/", 1)[0]
+    if first in ("", "index.html"):
+        return BASE_LOCALE
+    if first in LOCALES and first != BASE_LOCALE:
+        return first
+    return None
+
+
+class Catalogue:
+    """Look up and fill messages of one locale."""
+
+    def __init__(
+        self,
+        locale: str,
+        messages: Mapping[str, str],
+        plural_category: Callable[[float], str] | None = None,
+    ) -> None:
+        self.locale = locale
+        self._messages = dict(messages)
+        self._plural_category = plural_category or (lambda n: "one" if n == 1 else "other")
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._messages or f"{key}#other" in self._messages
+
+    def text(self, key: str, **params: str) -> str:
+        try:
+            template = self._messages[key]
+        except KeyError:
+            raise MissingMessage(key) from None
+        return _fill(template, params)
+
+    def plural(self, key: str, count: float, count_text: str, **params: str) -> str:
+        """Pick ``key#<category>`` for ``count`` (falling back to ``#other``) and fill it.
+
+        ``count_text`` is the count already formatted for the locale; it fills ``{count}``.
+        """
+        category = self._plural_category(count)
+        template = self._messages.get(f"{key}#{category}")
+        if template is None:
+            try:
+                template = self._messages[f"{key}#other"]
+            except KeyError:
+                raise MissingMessage(key) from None
+        return _fill(template, {"count": count_text, **params})
+
+    def keys(self) -> frozenset[str]:
+        return frozenset(self._messages)
+
+
+def _fill(template: str, params: Mapping[str, str]) -> str:
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return params.get(name, match.group(0))
+
+    return _PLACEHOLDER.sub(sub, template)
