@@ -1,0 +1,195 @@
+"""Refresh scheduler: when to ask the bot for fresh stats, as a pure clock-injected state machine.
+
+Public names:
+
+- ``Phase`` -- ``HIDDEN`` / ``IDLE`` / ``IN_FLIGHT``, what the scheduler is doing.
+- ``Scheduler`` -- the state machine; the driver feeds it events and asks ``due(now)``.
+- ``DEFAULT_INTERVAL`` -- 15 s between requests while the tab is visible.
+- ``DEFAULT_DEBOUNCE`` -- 2 s: a focus/visible event this soon after a request finished is ignored.
+
+Rules (every time is a ``now: float`` in seconds from one monotonic clock supplied by the driver,
+e.g. ``loop.time()`` or ``performance.now() / 1000``):
+
+- Visible: one request every ``interval`` seconds, measured from the *completion* of the previous
+  request (not its start), so a slow ack can never make requests pile up back to back.
+- Hidden: no requests at all.  Visibility is the authority: ``focus`` on a hidden tab is ignored.
+- Becoming visible, or ``focus`` while visible, makes a request due at once -- unless a request is
+  already in flight (its answer is fresh enough) or one finished less than ``debounce`` seconds ago.
+  Both events firing together therefore yield exactly one request.  ``ask_now`` is the same minus
+  the debounce, for events that make the last answer obsolete (the connection just came up).
+- At most one request in flight.  The driver must report every started request as finished,
+  including on timeout or error (``ok=False``); a failure keeps the normal cadence, because retry
+  and backoff of the connection live elsewhere.
+- A new scheduler created visible is due at once (the page has no data yet).
+
+Example:
+
+>>> s = Scheduler(15.0, visible=True, now=0.0)
+>>> s.due(0.0)
+True
+>>> s.on_request_started(0.0); s.on_request_finished(0.5, ok=True)
+>>> s.due(10.0), s.next_wakeup(10.0)
+(False, 5.5)
+>>> s.on_visibility(False, 11.0); s.due(500.0), s.next_wakeup(500.0)
+(False, None)
+>>> s.on_visibility(True, 600.0); s.on_focus(600.0); s.due(600.0)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+
+__all__ = ["DEFAULT_DEBOUNCE", "DEFAULT_INTERVAL", "Phase", "Scheduler"]
+
+DEFAULT_INTERVAL = 15.0
+DEFAULT_DEBOUNCE = 2.0
+
+
+class Phase(Enum):
+    """What the scheduler is doing; ``IN_FLIGHT`` wins over ``HIDDEN`` (a hidden tab may await)."""
+
+    HIDDEN = "hidden"
+    IDLE = "idle"
+    IN_FLIGHT = "in_flight"
+
+
+def _check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return float(value)
+
+
+class Scheduler:
+    """Decides when the status page asks for fresh stats; see the module docstring for the rules."""
+
+    __slots__ = (
+        "_anchor",
+        "_debounce",
+        "_immediate",
+        "_in_flight_since",
+        "_interval",
+        "_last_finished",
+        "_visible",
+    )
+
+    def __init__(
+        self,
+        interval: float = DEFAULT_INTERVAL,
+        *,
+        visible: bool,
+        now: float,
+        debounce: float = DEFAULT_DEBOUNCE,
+    ) -> None:
+        self._interval = _check_positive("interval", interval)
+        self._debounce = _check_positive("debounce", debounce, allow_zero=True)
+        self._visible = visible
+        self._in_flight_since: float | None = None
+        self._last_finished: float | None = None
+        # The cadence counts from here: the last completion, or creation until one completes.
+        self._anchor = now
+        self._immediate = visible
+
+    # --- read-only state -------------------------------------------------------------------
+
+    @property
+    def interval(self) -> float:
+        """Seconds between the completion of one request and the start of the next."""
+        return self._interval
+
+    @property
+    def visible(self) -> bool:
+        """Whether the tab is currently visible, as last reported."""
+        return self._visible
+
+    @property
+    def in_flight(self) -> bool:
+        """Whether a request has started and not yet been reported finished."""
+        return self._in_flight_since is not None
+
+    @property
+    def phase(self) -> Phase:
+        """The current phase (independent of the clock)."""
+        if self._in_flight_since is not None:
+            return Phase.IN_FLIGHT
+        return Phase.IDLE if self._visible else Phase.HIDDEN
+
+    # --- events ----------------------------------------------------------------------------
+
+    def on_visibility(self, visible: bool, now: float) -> None:
+        """``document.visibilitychange``: record the new visibility; a return asks at once."""
+        was_visible, self._visible = self._visible, visible
+        if not visible:
+            self._immediate = False
+        elif not was_visible:
+            self._request_now(now)
+
+    def on_focus(self, now: float) -> None:
+        """``window.focus``: ask at once if visible, idle and not just refreshed."""
+        if self._visible:
+            self._request_now(now)
+
+    def ask_now(self, now: float) -> None:
+        """Ask at once if visible and idle, *without* the debounce (e.g. the link just came up).
+
+        Use for events that make the last answer obsolete, unlike ``focus`` which only suggests
+        the user is looking again.  Hidden tabs and in-flight requests still win.
+        """
+        del now  # same signature as the other events; without a debounce the time is irrelevant
+        if self._visible and self._in_flight_since is None:
+            self._immediate = True
+
+    def on_request_started(self, now: float) -> None:
+        """The driver started a request.  Starting a second one while in flight is a driver bug."""
+        if self._in_flight_since is not None:
+            raise RuntimeError("a request is already in flight; wait for due() before starting")
+        self._in_flight_since = now
+        self._immediate = False
+
+    def on_request_finished(self, now: float, ok: bool) -> None:
+        """The request ended (ack, error or timeout).  ``ok`` does not change the cadence.
+
+        A finish without a matching start (e.g. a late callback) is ignored.
+        """
+        del ok  # kept in the signature so drivers report outcomes uniformly
+        if self._in_flight_since is None:
+            return
+        self._in_flight_since = None
+        self._anchor = self._last_finished = now
+
+    def set_interval(self, interval: float) -> None:
+        """Change the cadence; the next request is due ``interval`` after the last completion."""
+        self._interval = _check_positive("interval", interval)
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def due(self, now: float) -> bool:
+        """Should the driver start a request now?"""
+        deadline = self._deadline()
+        return deadline is not None and now >= deadline
+
+    def next_wakeup(self, now: float) -> float | None:
+        """Seconds until a request is due (0.0 if already due); ``None`` while hidden or in flight.
+
+        ``None`` means "sleep until an event arrives": only an event can make a request due then.
+        """
+        deadline = self._deadline()
+        return None if deadline is None else max(0.0, deadline - now)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _deadline(self) -> float | None:
+        if not self._visible or self._in_flight_since is not None:
+            return None
+        if self._immediate:
+            return -math.inf
+        return self._anchor + self._interval
+
+    def _request_now(self, now: float) -> None:
+        if self._in_flight_since is not None:
+            return
+        if self._last_finished is not None and now - self._last_finished < self._debounce:
+            return
+        self._immediate = True
