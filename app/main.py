@@ -1,0 +1,64 @@
+"""Entry point in the page: read the config, build the pieces, start the controller.
+
+Run by the ``<script type="py">`` in ``index.html``::
+
+    from app.main import main
+    main()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from app import runtime
+from app.controller import Controller, SourceFactory
+from app.model.config import config_from_json
+from app.model.i18n import Catalogue
+from app.model.page_state import Connection
+from app.render.page import PageView
+from app.transport.mock import MockSource, scenario_from_query
+
+__all__ = ["main"]
+
+_controller: Controller | None = None
+# Held so the running task is not garbage-collected mid-flight.
+_tasks: list[asyncio.Task[None]] = []
+
+
+def main() -> None:
+    global _controller
+    browser = runtime.Browser()
+    config = config_from_json(browser.json_script("statuspage-config"))
+    locale = browser.lang
+    formatter = runtime.IntlFormatter(locale)
+    catalogue = Catalogue(locale, browser.json_script("statuspage-messages"), formatter.plural)
+    _, _, search, _ = browser.location()
+
+    def make_mock() -> MockSource:
+        return MockSource(
+            scenario_from_query(search),
+            lambda url: browser.fetch_text(url, timeout=10),
+            browser.now_ms,
+        )
+
+    def make_live(on_connection):  # type: ignore[no-untyped-def]
+        from app.transport.live import LiveSource
+
+        return LiveSource(
+            token_url=config.token_url,
+            ws_url=config.ws_url,
+            bridge=runtime.make_bridge(),
+            fetch_json=runtime.fetch_json,
+            on_connection=lambda event: on_connection(Connection(event.state), event.reason),
+        )
+
+    _controller = Controller(
+        browser,
+        config,
+        catalogue,
+        PageView(catalogue, formatter),
+        SourceFactory(live=make_live, mock=make_mock),
+        time.monotonic,
+    )
+    _tasks.append(asyncio.ensure_future(_controller.run()))

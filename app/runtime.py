@@ -1,0 +1,265 @@
+"""The runtime seam: the only module that imports ``js``, ``pyodide`` or ``pyscript``.
+
+Everything else in ``app/`` receives what it needs from here, so it imports and tests
+under plain CPython. Under CPython this module still imports: ``IN_BROWSER`` is False
+and the browser-only functions are never called.
+
+Public names:
+    IN_BROWSER
+    Browser                 the page's window/document, as the controller needs them
+    Listener                one registered event listener (proxy destroyed on close)
+    IntlFormatter           ``app.model.format.Formatter`` on the browser's ``Intl``
+    live_proxy_count()      debug counter of proxies handed to JS and not yet destroyed
+    make_bridge()           WebSocket capabilities for the engine.io transport
+    fetch_json(url, timeout)
+
+Quirks worth knowing (each cost someone an afternoon):
+- JS ``null`` arrives as ``pyodide.ffi.jsnull``, not ``None``; compare with ``_is_null``.
+- A Python callable handed to JS must be wrapped in ``create_proxy`` and the proxy
+  destroyed when done, or it lives (and keeps its closure alive) as long as the tab.
+- ``to_js`` on a dict gives a JS ``Map`` unless ``dict_converter=Object.fromEntries``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from app.model.format import DurationParts
+
+try:  # Pyodide
+    import js
+    from pyodide.ffi import create_proxy, jsnull, to_js
+
+    IN_BROWSER = True
+except ImportError:  # CPython: tests import the rest of app/ without a browser
+    js = None
+    jsnull = None
+    IN_BROWSER = False
+
+    def create_proxy(fn: Any) -> Any:
+        return fn
+
+    def to_js(value: Any, **_: Any) -> Any:
+        return value
+
+
+if TYPE_CHECKING:
+    from app.transport.engineio_ws import BrowserBridge
+
+__all__ = [
+    "IN_BROWSER",
+    "Browser",
+    "IntlFormatter",
+    "Listener",
+    "fetch_json",
+    "live_proxy_count",
+    "make_bridge",
+]
+
+_live_proxies = 0
+
+
+def live_proxy_count() -> int:
+    """Proxies created through this seam and not yet destroyed (the soak test reads it)."""
+    from app.transport import engineio_ws
+
+    return _live_proxies + engineio_ws.live_proxy_count()
+
+
+def _proxy(fn: Callable[..., Any]) -> Any:
+    global _live_proxies
+    _live_proxies += 1
+    return create_proxy(fn)
+
+
+def _destroy(proxy: Any) -> None:
+    global _live_proxies
+    _live_proxies -= 1
+    proxy.destroy()
+
+
+def _is_null(value: Any) -> bool:
+    return value is None or value is jsnull
+
+
+class Listener:
+    """``addEventListener`` with a proxy that ``close()`` removes and destroys."""
+
+    def __init__(self, target: Any, kind: str, handler: Callable[[Any], None], capture: bool):
+        self._target, self._kind, self._capture = target, kind, capture
+        self._proxy = _proxy(handler)
+        target.addEventListener(kind, self._proxy, capture)
+
+    def close(self) -> None:
+        if self._proxy is not None:
+            self._target.removeEventListener(self._kind, self._proxy, self._capture)
+            _destroy(self._proxy)
+            self._proxy = None
+
+
+class Browser:
+    """The page as the controller sees it: DOM batches, events, location, clock."""
+
+    def __init__(self) -> None:
+        self.window = js.window
+        self.document = js.document
+        self._apply = js.window.statuspage.apply
+        self._listeners: list[Listener] = []
+
+    # -- reading the page ---------------------------------------------------------------
+    def json_script(self, element_id: str) -> Any:
+        return json.loads(self.document.getElementById(element_id).textContent)
+
+    @property
+    def lang(self) -> str:
+        return str(self.document.documentElement.lang or "en")
+
+    def location(self) -> tuple[str, str, str, str]:
+        loc = self.window.location
+        return str(loc.protocol), str(loc.hostname), str(loc.search), str(loc.pathname)
+
+    def visible(self) -> bool:
+        return str(self.document.visibilityState) == "visible"
+
+    def online(self) -> bool:
+        return bool(self.window.navigator.onLine)
+
+    def now_ms(self) -> float:
+        return float(js.Date.now())
+
+    # -- writing the page ---------------------------------------------------------------
+    def apply(self, ops: list[Any]) -> None:
+        """One call across the boundary for a whole render pass."""
+        if ops:
+            self._apply(json.dumps(ops, separators=(",", ":"), ensure_ascii=False))
+
+    def set_title(self, title: str) -> None:
+        self.document.title = title
+
+    def set_favicon(self, drawing: list[tuple[Any, ...]], size: int) -> None:
+        """Replay ``app.render.favicon`` commands on a canvas; install it as a data: URL."""
+        canvas = self.document.createElement("canvas")
+        canvas.width = canvas.height = size
+        ctx = canvas.getContext("2d")
+        paint = "fill"
+        for command in drawing:
+            name, *args = command
+            if name == "fill":
+                ctx.fillStyle, paint = args[0], "fill"
+            elif name == "stroke":
+                ctx.strokeStyle, ctx.lineWidth, paint = args[0], args[1], "stroke"
+            else:
+                ctx.beginPath()
+                if name == "circle":
+                    ctx.arc(args[0], args[1], args[2], 0, 6.283185307179586)
+                elif name == "rect":
+                    ctx.rect(*args)
+                elif name == "poly":
+                    first, *rest = args[0]
+                    ctx.moveTo(*first)
+                    for point in rest:
+                        ctx.lineTo(*point)
+                    ctx.closePath()
+                ctx.fill() if paint == "fill" else ctx.stroke()
+        self.document.getElementById("favicon").href = canvas.toDataURL("image/png")
+
+    def announce(self, text: str) -> None:
+        self.document.getElementById("live-region").textContent = text
+
+    def listen(
+        self, target: Any, kind: str, handler: Callable[[Any], None], capture: bool = False
+    ) -> Listener:
+        listener = Listener(target, kind, handler, capture)
+        self._listeners.append(listener)
+        return listener
+
+    def close(self) -> None:
+        for listener in self._listeners:
+            listener.close()
+        self._listeners.clear()
+
+    def mark_ready(self) -> None:
+        self.document.documentElement.setAttribute("data-ready", "")
+
+    async def fetch_text(self, url: str, timeout: float) -> str:
+        from pyodide.http import pyfetch
+
+        response = await asyncio.wait_for(pyfetch(url), timeout)
+        if not response.ok:
+            raise OSError(f"HTTP {response.status}")
+        return str(await response.text())
+
+
+class IntlFormatter:
+    """``Formatter`` on the browser's ``Intl``; formatters are built once and reused."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        intl = js.Intl
+        opts = _js_object
+        self._int = intl.NumberFormat.new(locale, opts({"maximumFractionDigits": 0}))
+        self._dec: dict[int, Any] = {0: self._int}
+        self._plural = intl.PluralRules.new(locale)
+        self._relative = intl.RelativeTimeFormat.new(locale, opts({"numeric": "auto"}))
+        self._clock = intl.DateTimeFormat.new(locale, opts({"timeStyle": "medium"}))
+        self._duration = (
+            intl.DurationFormat.new(locale, opts({"style": "long"}))
+            if hasattr(intl, "DurationFormat")
+            else None
+        )
+        self._units = {
+            unit: intl.NumberFormat.new(
+                locale, opts({"style": "unit", "unit": unit, "unitDisplay": "long"})
+            )
+            for unit in ("day", "hour", "minute", "second")
+        }
+        self._list = intl.ListFormat.new(locale, opts({"type": "unit", "style": "long"}))
+
+    def number(self, value: float, max_fraction_digits: int = 0) -> str:
+        fmt = self._dec.get(max_fraction_digits)
+        if fmt is None:
+            fmt = js.Intl.NumberFormat.new(
+                self.locale, _js_object({"maximumFractionDigits": max_fraction_digits})
+            )
+            self._dec[max_fraction_digits] = fmt
+        return str(fmt.format(value))
+
+    def plural(self, count: float) -> str:
+        return str(self._plural.select(count))
+
+    def duration(self, parts: DurationParts) -> str:
+        values = {
+            "days": parts.days,
+            "hours": parts.hours,
+            "minutes": parts.minutes,
+            "seconds": parts.seconds,
+        }
+        shown = {k: v for k, v in values.items() if v}
+        if not shown:
+            shown = {"seconds": 0}
+        if self._duration is not None:
+            return str(self._duration.format(_js_object(shown)))
+        pieces = [self._units[k[:-1]].format(v) for k, v in shown.items()]
+        return str(self._list.format(to_js(pieces)))
+
+    def relative_seconds(self, seconds: float) -> str:
+        # numeric "auto" says "now" for zero; -0.0 keeps it in the past tense.
+        return str(self._relative.format(-float(abs(seconds)), "second"))
+
+    def clock(self, epoch_ms: float) -> str:
+        return str(self._clock.format(js.Date.new(epoch_ms)))
+
+
+def _js_object(mapping: dict[str, Any]) -> Any:
+    return to_js(mapping, dict_converter=js.Object.fromEntries)
+
+
+def make_bridge() -> BrowserBridge:
+    raise NotImplementedError  # replaced when the transport lands
+
+
+async def fetch_json(url: str, timeout: float) -> object:
+    raise NotImplementedError  # replaced when the transport lands

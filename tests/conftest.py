@@ -1,0 +1,158 @@
+"""Shared fixtures: the repository root on sys.path, built sites, a static server, Chromium.
+
+Browser tests build the real site (``tools/build.py``) with the environment they need,
+serve it over HTTP with ``tools/serve.py`` and drive Debian's Chromium through
+Playwright. Every browser test requests the ``served`` / ``browser`` fixtures itself;
+nothing depends on test order.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools import build as site_build  # noqa: E402
+from tools.serve import make_server  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """$CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own browser."""
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    return None
+
+
+_built: dict[tuple[tuple[str, str], ...], Path] = {}
+
+
+def built_site(tmp_root: Path, **env: str) -> Path:
+    """Build dist/ once per distinct environment for the whole session."""
+    key = tuple(sorted(env.items()))
+    if key not in _built:
+        out = tmp_root / f"site{len(_built)}"
+        site_build.build(out, {k: v for k, v in env.items()})
+        _built[key] = out
+    return _built[key]
+
+
+@dataclass
+class Served:
+    """A built site behind a real HTTP server."""
+
+    root: Path
+    url: str
+    server: Any
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve(directory: Path) -> Served:
+    server = make_server(directory, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return Served(directory, f"http://127.0.0.1:{server.server_address[1]}", server)
+
+
+@pytest.fixture(scope="session")
+def sites_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("sites")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mock_site(sites_dir: Path) -> Iterator[Served]:
+    """The site built with STATUSPAGE_MOCK=always, served on 127.0.0.1."""
+    served = serve(built_site(sites_dir, STATUSPAGE_MOCK="always"))
+    yield served
+    served.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Any) -> Iterator[Any]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_path(), args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@dataclass
+class Watched:
+    """A page plus everything it logged and requested, for assertions."""
+
+    page: Any
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.page_errors == [], self.page_errors
+        assert self.console_errors == [], self.console_errors
+
+
+def watch(page: Any) -> Watched:
+    watched = Watched(page)
+    page.on(
+        "console",
+        lambda m: watched.console_errors.append(m.text) if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
+    page.on("request", lambda r: watched.requests.append(r.url))
+    return watched
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def watched(context: Any) -> Watched:
+    """A fresh page in a fresh context, recording console errors and requests."""
+    return watch(context.new_page())
+
+
+READY = "html[data-ready]"
+BOOT_TIMEOUT_MS = 60_000
+
+
+def open_page(watched: Watched, url: str) -> Any:
+    watched.page.goto(url)
+    watched.page.wait_for_selector(READY, state="attached", timeout=BOOT_TIMEOUT_MS)
+    return watched.page

@@ -1,0 +1,106 @@
+"""Serve ``dist/`` the way Cloudflare's static assets do, for ``make dev`` and the tests.
+
+    python tools/serve.py [--dir dist] [--host 127.0.0.1] [--port 8000]
+
+- ``/de/`` serves ``de/index.html``; an unknown path serves ``404.html`` with status 404.
+- Headers from ``dist/_headers`` are applied (same path patterns as Cloudflare: exact
+  paths and a trailing ``*`` splat), so the CSP and caching rules are exercised locally.
+- ``.mjs`` and ``.wasm`` get their proper MIME types (module scripts and streaming
+  wasm compilation refuse anything else).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import functools
+import http.server
+import socketserver
+from pathlib import Path
+from typing import ClassVar
+
+MIME = {
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".zip": "application/zip",
+    ".svg": "image/svg+xml",
+    ".css": "text/css",
+    ".html": "text/html; charset=utf-8",
+}
+
+
+def parse_headers_file(path: Path) -> list[tuple[str, list[tuple[str, str]]]]:
+    rules: ClassVar[list[tuple[str, list[tuple[str, str]]]]] = []
+    if not path.exists():
+        return rules
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            rules.append((line.strip(), []))
+        elif rules and ":" in line:
+            name, _, value = line.strip().partition(":")
+            rules[-1][1].append((name.strip(), value.strip()))
+    return rules
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    rules: ClassVar[list[tuple[str, list[tuple[str, str]]]]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def guess_type(self, path: str | Path) -> str:
+        return MIME.get(Path(path).suffix, "application/octet-stream")
+
+    def end_headers(self) -> None:
+        request_path = self.path.split("?", 1)[0]
+        for pattern, headers in self.rules:
+            if fnmatch.fnmatchcase(request_path, pattern):
+                for name, value in headers:
+                    self.send_header(name, value)
+        super().end_headers()
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?", 1)[0].endswith("/"):
+                return super().send_head()  # redirects /de -> /de/
+            path = path / "index.html"
+        if not path.is_file():
+            body = (Path(self.directory) / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", MIME[".html"])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
+        return super().send_head()
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(directory: Path, host: str = "127.0.0.1", port: int = 0) -> Server:
+    handler = functools.partial(Handler, directory=str(directory))
+    Handler.rules = parse_headers_file(directory / "_headers")
+    return Server((host, port), handler)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent / "dist")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    server = make_server(args.dir, args.host, args.port)
+    print(f"serving {args.dir} at http://{args.host}:{server.server_address[1]}/", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
