@@ -15,23 +15,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from app.model.changelog import ChangeLog
 from app.model.config import Config
 from app.model.i18n import Catalogue
 from app.model.mock_policy import MockPolicy, mock_allowed
 from app.model.page_state import Connection, PageState, SourceKind
 from app.model.scheduler import Scheduler
-from app.model.snapshot import AckRejected, parse_ack
-from app.model.vocabulary import OVERALL_STYLES, OverallStatus
+from app.model.shard_lookup import parse_guild_input
+from app.model.snapshot import AckRejected, Snapshot, parse_ack
+from app.model.vocabulary import SHARD_STYLES, Health, OverallStatus, ShardState
 from app.render.favicon import FAVICON_SIZE, favicon_drawing
-from app.render.page import PageView, UiState
+from app.render.page import PageView, UiState, visible_shards
+from app.render.report import diagnostics_report
 from app.transport.source import SourceUnavailable, StatusSource
 
-__all__ = ["BrowserPort", "Controller", "SourceFactory"]
+__all__ = ["BrowserPort", "Controller", "SourceFactory", "UiEvent"]
 
 # How often relative times and uptimes are redrawn between refreshes.
 _TICK_SECONDS = 1.0
 # How long the first refresh waits for the live connection before offering mock data.
 _FIRST_CONNECT_GRACE_SECONDS = 4.0
+# With more clusters than this, healthy ones start folded so problems are visible at once.
+_FOLD_HEALTHY_ABOVE = 12
 # Upper bound on one refresh, ack timeout and first-connection grace included.
 _REFRESH_DEADLINE_SECONDS = 20.0
 
@@ -53,6 +58,34 @@ class BrowserPort(Protocol):
     ) -> Any: ...
     def mark_ready(self) -> None: ...
     def close(self) -> None: ...
+    def query_param(self, name: str) -> str | None: ...
+    def replace_query_param(self, name: str, value: str | None) -> str: ...
+    def set_input_value(self, element_id: str, value: str) -> None: ...
+    def scroll_to_shard(self, shard_id: int) -> None: ...
+    def focus_shard(self, shard_id: int) -> None: ...
+    def show_details(self, shard_id: int) -> None: ...
+    def hide_details(self) -> None: ...
+    async def write_clipboard(self, text: str) -> bool: ...
+    def stored_theme(self) -> str | None: ...
+    def store_theme(self, theme: str) -> None: ...
+    def prefers_dark(self) -> bool: ...
+    def ui_event(self, event: Any) -> UiEvent: ...
+
+
+@dataclass(frozen=True)
+class UiEvent:
+    """A DOM event reduced to what the controller needs (built by the runtime seam)."""
+
+    kind: str  # click, keydown, input, focusin, focusout, pointerover, pointerout
+    action: str | None = None  # data-action of the nearest element that has one
+    value: str | None = None  # its data-value, or the input's value
+    cluster: int | None = None  # data-cluster of the action element
+    shard_id: int | None = None  # data-shard-id of the nearest shard
+    grid_cluster: int | None = None  # data-cluster of the shard's grid
+    key: str | None = None
+    pointer: str | None = None  # pointerType: mouse, pen, touch
+    in_details: bool = False  # inside the shard details popover
+    related_shard: int | None = None  # focusout/pointerout: the shard being entered
 
 
 @dataclass(frozen=True)
@@ -81,6 +114,10 @@ class Controller:
         self.monotonic = monotonic
         self.state = PageState.initial(config.refresh_seconds)
         self.ui = UiState()
+        self.changes = ChangeLog()
+        self._open_reason: str | None = None
+        self._scrolled_to: int | None = None
+        self._folded_initially = False
         self.scheduler = Scheduler(
             config.refresh_seconds, visible=browser.visible(), now=monotonic()
         )
@@ -102,6 +139,24 @@ class Controller:
         b.listen(b.window, "online", self._on_online)
         b.listen(b.window, "offline", self._on_offline)
         b.listen(b.window, "pagehide", self._on_pagehide)
+        for kind in (
+            "click",
+            "keydown",
+            "input",
+            "focusin",
+            "focusout",
+            "pointerover",
+            "pointerout",
+        ):
+            b.listen(b.document, kind, self._on_ui_event)
+        b.listen(b.document, "submit", self._on_submit)
+        self.ui.theme = b.stored_theme()
+        self.ui.system_dark = b.prefers_dark()
+        _, _, self.ui.search, _ = b.location()
+        guild = b.query_param("guild")
+        if guild:
+            b.set_input_value("guild-input", guild)
+            self.ui.lookup = parse_guild_input(guild)
         self.render()
         if self.config.mock is not MockPolicy.ALWAYS and self.sources.live is not None:
             self._live = self.sources.live(self._on_connection)
@@ -181,7 +236,16 @@ class Controller:
             return False
         if kind is SourceKind.LIVE:
             self._live_shown = True
-        self.state = self.state.with_snapshot(parsed, kind, self.browser.now_ms())
+        now = self.browser.now_ms()
+        self.changes.observe(
+            now,
+            ((c.id, ((s.id, int(s.state), s.ping_ms) for s in c.shards)) for c in parsed.clusters),
+        )
+        if not self._folded_initially:
+            self._folded_initially = True
+            if len(parsed.clusters) > _FOLD_HEALTHY_ABOVE:
+                self.ui.collapsed = _healthy_clusters(parsed)
+        self.state = self.state.with_snapshot(parsed, kind, now)
         self.render()
         return True
 
@@ -260,18 +324,161 @@ class Controller:
         if not getattr(event, "persisted", False):
             self._tasks.append(asyncio.ensure_future(self.close()))
 
+    # -- the visitor's actions -------------------------------------------------------------
+
+    def _on_submit(self, event: Any) -> None:
+        event.preventDefault()
+
+    def _on_ui_event(self, raw: Any) -> None:
+        event = self.browser.ui_event(raw)
+        handler = getattr(self, f"_ui_{event.kind}", None)
+        if handler is not None and handler(event, raw):
+            self.render()
+
+    def _ui_input(self, event: UiEvent, _raw: Any) -> bool:
+        if event.action != "lookup":
+            return False
+        text = event.value or ""
+        self.ui.lookup = parse_guild_input(text) if text.strip() else None
+        if self.ui.lookup is None:
+            self.ui.search = self.browser.replace_query_param("guild", None)
+        elif self.ui.lookup.guild_id is not None:
+            self.ui.search = self.browser.replace_query_param("guild", str(self.ui.lookup.guild_id))
+        self._scrolled_to = None
+        return True
+
+    def _ui_click(self, event: UiEvent, _raw: Any) -> bool:
+        action = event.action
+        if event.shard_id is not None:
+            self._open(event.shard_id, "click")
+            return True
+        if action == "filter-state" and event.value:
+            state = ShardState[_STATE_BY_JS_NAME[event.value]]
+            self.ui.state_filter = None if self.ui.state_filter is state else state
+        elif action == "problems-only":
+            self.ui.problems_only = not self.ui.problems_only
+        elif action == "clear-filter":
+            self.ui.state_filter, self.ui.problems_only = None, False
+        elif action == "fold" and event.cluster is not None:
+            self.ui.collapsed ^= {event.cluster}
+        elif action == "fold-healthy" and self.state.snapshot is not None:
+            healthy = _healthy_clusters(self.state.snapshot)
+            self.ui.collapsed = set() if healthy <= self.ui.collapsed else healthy
+        elif action == "theme":
+            dark = self.ui.theme == "dark" if self.ui.theme else self.ui.system_dark
+            self.ui.theme = "light" if dark else "dark"
+            self.browser.store_theme(self.ui.theme)
+        elif action == "copy":
+            self._tasks.append(asyncio.ensure_future(self._copy_diagnostics()))
+            return False
+        elif not event.in_details and self.ui.open_shard is not None:
+            return self._close_details()
+        else:
+            return False
+        return True
+
+    def _ui_keydown(self, event: UiEvent, raw: Any) -> bool:
+        if event.key == "Escape":
+            return self._close_details()
+        if event.shard_id is None or event.grid_cluster is None or self.state.snapshot is None:
+            return False
+        cluster = next(
+            (c for c in self.state.snapshot.clusters if c.id == event.grid_cluster), None
+        )
+        if cluster is None:
+            return False
+        ids = [s.id for s in visible_shards(cluster, self.ui)]
+        if event.shard_id not in ids:
+            return False
+        index = ids.index(event.shard_id)
+        moves = {
+            "ArrowRight": index + 1,
+            "ArrowDown": index + 1,
+            "ArrowLeft": index - 1,
+            "ArrowUp": index - 1,
+            "Home": 0,
+            "End": len(ids) - 1,
+        }
+        if event.key not in moves:
+            return False
+        raw.preventDefault()
+        target = ids[max(0, min(len(ids) - 1, moves[event.key]))]
+        self.ui.focus_shard[cluster.id] = target
+        self.render()
+        self.browser.focus_shard(target)
+        return False
+
+    def _ui_focusin(self, event: UiEvent, _raw: Any) -> bool:
+        if event.shard_id is None:
+            return False
+        if event.grid_cluster is not None:
+            self.ui.focus_shard[event.grid_cluster] = event.shard_id
+        self._open(event.shard_id, "focus")
+        return True
+
+    def _ui_focusout(self, event: UiEvent, _raw: Any) -> bool:
+        leaving = event.shard_id is not None and event.related_shard is None
+        if leaving and self._open_reason == "focus" and self.ui.open_shard == event.shard_id:
+            return self._close_details()
+        return False
+
+    def _ui_pointerover(self, event: UiEvent, _raw: Any) -> bool:
+        if event.pointer != "mouse" or event.shard_id is None:
+            return False
+        if self.ui.open_shard == event.shard_id:
+            return False
+        if self._open_reason in (None, "hover"):
+            self._open(event.shard_id, "hover")
+            return True
+        return False
+
+    def _ui_pointerout(self, event: UiEvent, _raw: Any) -> bool:
+        if event.pointer != "mouse" or event.shard_id is None or event.related_shard is not None:
+            return False
+        if self._open_reason == "hover" and not event.in_details:
+            return self._close_details()
+        return False
+
+    def _open(self, shard_id: int, reason: str) -> None:
+        self.ui.open_shard = shard_id
+        self._open_reason = reason
+
+    def _close_details(self) -> bool:
+        if self.ui.open_shard is None:
+            return False
+        self.ui.open_shard = None
+        self._open_reason = None
+        self.browser.hide_details()
+        return True
+
+    async def _copy_diagnostics(self) -> None:
+        kind, answer = self.view.lookup_answer(self.state.snapshot, self.ui)
+        text = diagnostics_report(
+            self.t,
+            lookup=answer if kind else None,
+            overall=self.view.overall_label(self.state),
+            now_ms=self.browser.now_ms(),
+            version=self.config.version,
+            source=self.state.source.value if self.state.source else "none",
+        )
+        ok = await self.browser.write_clipboard(text)
+        self.ui.copy_status = "copy.done" if ok else "copy.failed"
+        self.render()
+
     # -- drawing --------------------------------------------------------------------------
 
     def render(self) -> None:
         now = self.browser.now_ms()
-        self.browser.apply(self.view.render(self.state, self.ui, now))
+        self.browser.apply(self.view.render(self.state, self.ui, now, self.changes))
         overall = self.state.overall
-        label = (
-            self.t.text("overall.connecting")
-            if self.state.snapshot is None
-            else self.t.text(OVERALL_STYLES[overall].label_key)
-        )
+        label = self.view.overall_label(self.state)
         self.browser.set_title(self.t.text("title.status", status=label))
+        found = self.view.found_shard(self.state.snapshot, self.ui)
+        if found is not None and found != self._scrolled_to:
+            self._scrolled_to = found
+            self.browser.scroll_to_shard(found)
+        if self.ui.open_shard is not None:
+            self.browser.show_details(self.ui.open_shard)
         if self.state.snapshot is not None and overall is not self._favicon_status:
             self.browser.set_favicon(favicon_drawing(overall), FAVICON_SIZE)
             if self._favicon_status is not None:
@@ -281,3 +488,14 @@ class Controller:
         if not self._ready and self.state.snapshot is not None:
             self._ready = True
             self.browser.mark_ready()
+
+
+_STATE_BY_JS_NAME = {state.js_name: state.name for state in ShardState}
+
+
+def _healthy_clusters(snapshot: Snapshot) -> set[int]:
+    return {
+        c.id
+        for c in snapshot.clusters
+        if c.shards and all(SHARD_STYLES[s.state].health is Health.HEALTHY for s in c.shards)
+    }

@@ -23,10 +23,12 @@ Quirks worth knowing (each cost someone an afternoon):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from app.controller import UiEvent
 from app.model.format import DurationParts
 
 try:  # Pyodide
@@ -60,6 +62,7 @@ __all__ = [
 ]
 
 _live_proxies = 0
+_THEME_KEY = "statuspage-theme"
 
 
 def live_proxy_count() -> int:
@@ -183,6 +186,113 @@ class Browser:
 
     def mark_ready(self) -> None:
         self.document.documentElement.setAttribute("data-ready", "")
+
+    # -- URL, focus, popover, clipboard, theme ------------------------------------------
+    def query_param(self, name: str) -> str | None:
+        value = js.URLSearchParams.new(self.window.location.search).get(name)
+        return None if _is_null(value) else str(value)
+
+    def replace_query_param(self, name: str, value: str | None) -> str:
+        """Update the URL without a history entry; returns the new query string."""
+        url = js.URL.new(self.window.location.href)
+        if value is None:
+            url.searchParams.delete(name)
+        else:
+            url.searchParams.set(name, value)
+        self.window.history.replaceState(self.window.history.state, "", url.href)
+        return str(url.search)
+
+    def set_input_value(self, element_id: str, value: str) -> None:
+        self.document.getElementById(element_id).value = value
+
+    def _shard_element(self, shard_id: int) -> Any:
+        return self.document.querySelector(f'[data-shard-id="{int(shard_id)}"]')
+
+    def scroll_to_shard(self, shard_id: int) -> None:
+        element = self._shard_element(shard_id)
+        if not _is_null(element):
+            reduce = self.window.matchMedia("(prefers-reduced-motion: reduce)").matches
+            element.scrollIntoView(
+                _js_object({"block": "center", "behavior": "auto" if reduce else "smooth"})
+            )
+
+    def focus_shard(self, shard_id: int) -> None:
+        element = self._shard_element(shard_id)
+        if not _is_null(element):
+            element.focus()
+
+    def show_details(self, shard_id: int) -> None:
+        self.window.statuspage.showDetails(shard_id)
+
+    def hide_details(self) -> None:
+        self.window.statuspage.hideDetails()
+
+    async def write_clipboard(self, text: str) -> bool:
+        try:
+            await self.window.navigator.clipboard.writeText(text)
+        except Exception:  # permission denied, insecure context, no clipboard API
+            return False
+        return True
+
+    def stored_theme(self) -> str | None:
+        try:
+            value = self.window.localStorage.getItem(_THEME_KEY)
+        except Exception:  # storage disabled
+            return None
+        return str(value) if value in ("light", "dark") else None
+
+    def store_theme(self, theme: str) -> None:
+        # Storage disabled: the choice lasts for this visit only.
+        with contextlib.suppress(Exception):
+            self.window.localStorage.setItem(_THEME_KEY, theme)
+
+    def prefers_dark(self) -> bool:
+        return bool(self.window.matchMedia("(prefers-color-scheme: dark)").matches)
+
+    def ui_event(self, event: Any) -> UiEvent:
+        """Reduce a DOM event to plain values, with as few calls into JS as possible."""
+        target = event.target
+        if _is_null(target) or not hasattr(target, "closest"):
+            return UiEvent(kind=str(event.type))
+        action_el = target.closest("[data-action]")
+        shard_el = target.closest("[data-shard-id]")
+        related = getattr(event, "relatedTarget", None)
+        related_shard = None
+        if not _is_null(related) and hasattr(related, "closest"):
+            related_el = related.closest("[data-shard-id]")
+            if not _is_null(related_el):
+                related_shard = int(related_el.dataset.shardId)
+        value = None
+        action = None
+        cluster = None
+        if not _is_null(action_el):
+            action = str(action_el.dataset.action)
+            data_value = action_el.dataset.value
+            value = None if data_value is None or _is_null(data_value) else str(data_value)
+            data_cluster = action_el.dataset.cluster
+            if data_cluster is not None and not _is_null(data_cluster):
+                cluster = int(data_cluster)
+        if str(target.id) == "guild-input":
+            action, value = "lookup", str(target.value)
+        grid_cluster = None
+        shard_id = None
+        if not _is_null(shard_el):
+            shard_id = int(shard_el.dataset.shardId)
+            grid = shard_el.parentElement
+            if not _is_null(grid) and grid.dataset.cluster is not None:
+                grid_cluster = int(grid.dataset.cluster)
+        return UiEvent(
+            kind=str(event.type),
+            action=action,
+            value=value,
+            cluster=cluster,
+            shard_id=shard_id,
+            grid_cluster=grid_cluster,
+            key=str(event.key) if hasattr(event, "key") else None,
+            pointer=str(event.pointerType) if hasattr(event, "pointerType") else None,
+            in_details=not _is_null(target.closest("#shard-details")),
+            related_shard=related_shard,
+        )
 
     async def fetch_text(self, url: str, timeout: float) -> str:
         from pyodide.http import pyfetch

@@ -12,7 +12,7 @@ function lookup(key) {
     el = key === "#html" ? document.documentElement : document.getElementById(key.slice(1));
     if (el) nodes.set(key, el);
   }
-  return el;
+  return el ?? undefined;
 }
 
 function build(spec) {
@@ -50,6 +50,7 @@ function apply(json) {
       }
       case "a": {
         const el = lookup(op[1]);
+        if (el === undefined) break;  // a static element this page does not have
         const attrs = op[2];
         for (const name in attrs) {
           const value = attrs[name];
@@ -57,9 +58,11 @@ function apply(json) {
         }
         break;
       }
-      case "t":
-        lookup(op[1]).textContent = op[2];
+      case "t": {
+        const el = lookup(op[1]);
+        if (el !== undefined) el.textContent = op[2];
         break;
+      }
     }
   }
   return ops.length;
@@ -79,5 +82,27 @@ function forgetSubtree(key, el) {
 
 function liveNodeCount() { return nodes.size; }
 
-window.statuspage = Object.freeze({ apply, liveNodeCount });
+// The shard details popover, placed next to its shard (below it, or above when there is
+// no room). Native Popover API: top layer, no z-index fights, light-dismiss handled by us.
+function showDetails(shardId) {
+  const pop = document.getElementById("shard-details");
+  const anchor = document.querySelector(`[data-shard-id="${shardId}"]`);
+  if (!pop || !anchor) return hideDetails();
+  if (!pop.matches(":popover-open")) pop.showPopover();
+  const a = anchor.getBoundingClientRect();
+  const p = pop.getBoundingClientRect();
+  const margin = 8;
+  let top = a.bottom + margin;
+  if (top + p.height > window.innerHeight && a.top - margin - p.height > 0) top = a.top - margin - p.height;
+  const left = Math.max(margin, Math.min(a.left, window.innerWidth - p.width - margin));
+  pop.style.top = `${Math.round(top)}px`;
+  pop.style.left = `${Math.round(left)}px`;
+}
+
+function hideDetails() {
+  const pop = document.getElementById("shard-details");
+  if (pop && pop.matches(":popover-open")) pop.hidePopover();
+}
+
+window.statuspage = Object.freeze({ apply, liveNodeCount, showDetails, hideDetails });
 })();

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.model.config import Config, ConfigError, config_from_env  # noqa: E402
-from app.model.i18n import BASE_LOCALE, LOCALES  # noqa: E402
+from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 
 SITE_URL_DEFAULT = "https://status.supportmail.dev"
 PYODIDE_FILES = (
@@ -154,10 +154,6 @@ def load_messages(locale: str) -> dict[str, str]:
     return dict(json.loads((ROOT / "locales" / f"{locale}.json").read_text(encoding="utf-8")))
 
 
-def locale_path(locale: str) -> str:
-    return "/" if locale == BASE_LOCALE else f"/{locale}/"
-
-
 def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: str) -> str:
     messages = load_messages(locale)
     available = [loc for loc in LOCALES if (ROOT / "locales" / f"{loc}.json").exists()]
@@ -172,8 +168,8 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
         current = ' aria-current="page"' if other == locale else ""
         name = load_messages(other).get("locale.name", other)
         locale_links.append(
-            f'<a href="{locale_path(other)}" hreflang="{other}" lang="{other}"'
-            f' data-locale="{other}"{current}>{html.escape(name)}</a>'
+            f'<a id="locale-{other}" href="{locale_path(other)}" hreflang="{other}"'
+            f' lang="{other}" data-locale="{other}"{current}>{html.escape(name)}</a>'
         )
     pyscript_config = {
         **tomllib.loads((ROOT / "pyscript.toml").read_text()),

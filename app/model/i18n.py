@@ -8,6 +8,7 @@ stored as ``<key>#<category>`` for the CLDR categories it needs, always includin
 Public names:
     LOCALES, BASE_LOCALE, Catalogue, MissingMessage
     placeholders(text)   -> frozenset of placeholder names in one message
+    locale_path(locale)  -> "/" or "/de/"
     locale_from_path(p)  -> the locale a URL path is served in, or None for an unknown prefix
 
 >>> cat = Catalogue("en", {"shards#one": "{count} shard", "shards#other": "{count} shards"})
@@ -26,6 +27,7 @@ __all__ = [
     "Catalogue",
     "MissingMessage",
     "locale_from_path",
+    "locale_path",
     "placeholders",
 ]
 
@@ -40,6 +42,11 @@ class MissingMessage(KeyError):
 
 def placeholders(text: str) -> frozenset[str]:
     return frozenset(_PLACEHOLDER.findall(text))
+
+
+def locale_path(locale: str) -> str:
+    """Where a locale's page is served: ``/`` for the base locale, ``/de/`` for German."""
+    return "/" if locale == BASE_LOCALE else f"/{locale}/"
 
 
 def locale_from_path(path: str) -> str | None:

@@ -8,7 +8,7 @@ what it rendered last time and returns one flat list of operations for
 Every visible string comes from the catalogue; numbers, durations and times from the
 formatter. States are looked up in ``app.model.vocabulary``, never re-derived here.
 
-Public names: PageView, UiState
+Public names: PageView, UiState, visible_shards(cluster, ui)
 """
 
 from __future__ import annotations
@@ -16,24 +16,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from app.model.changelog import Change, ChangeLog
 from app.model.format import Formatter, split_duration
-from app.model.i18n import Catalogue
+from app.model.i18n import LOCALES, Catalogue, locale_path
+from app.model.lookup import Located, LookupUnavailable, locate_guild
 from app.model.page_state import PageState, SourceKind
-from app.model.snapshot import Cluster, Problem, Shard
+from app.model.shard_lookup import GuildInput
+from app.model.snapshot import Cluster, Problem, Shard, Snapshot
 from app.model.vocabulary import (
     CLUSTER_STYLES,
+    HEALTH_LABEL_KEYS,
     OVERALL_STYLES,
+    PING_GOOD_BELOW_MS,
+    PING_SLOW_BELOW_MS,
     SHARD_STYLES,
     ClusterState,
     Health,
-    OverallStatus,
+    ShardState,
     ping_band,
 )
 from app.render.vdom import El, Op, diff
 
-__all__ = ["PageView", "UiState"]
+__all__ = ["PageView", "UiState", "visible_shards"]
 
 _MAX_PROBLEMS_SHOWN = 50
+_SPARK_W, _SPARK_H = 120, 28
 
 
 @dataclass(slots=True)
@@ -41,11 +48,33 @@ class UiState:
     """What the visitor chose: kept by the controller, read by the view."""
 
     problems_only: bool = False
-    state_filter: str | None = None  # a discord.js state name, e.g. "Reconnecting"
+    state_filter: ShardState | None = None
     collapsed: set[int] = field(default_factory=set)
-    expanded: set[int] = field(default_factory=set)
     focus_shard: dict[int, int] = field(default_factory=dict)  # cluster -> roving tab stop
-    found_shard: int | None = None
+    lookup: GuildInput | None = None
+    open_shard: int | None = None
+    theme: str | None = None  # "light" / "dark" when chosen, None: follow the system
+    system_dark: bool = True
+    copy_status: str | None = None  # message key of the last copy outcome
+    search: str = ""  # the page's query string, kept by the locale switcher
+
+
+def visible_shards(cluster: Cluster, ui: UiState) -> tuple[Shard, ...]:
+    """The shards the filters leave on screen, in grid order."""
+    shards = cluster.shards
+    if ui.state_filter is not None:
+        shards = tuple(s for s in shards if s.state is ui.state_filter)
+    if ui.problems_only:
+        shards = tuple(s for s in shards if SHARD_STYLES[s.state].health is not Health.HEALTHY)
+    return shards
+
+
+def _cluster_visible(cluster: Cluster, shards: tuple[Shard, ...], ui: UiState) -> bool:
+    if ui.state_filter is not None:
+        return bool(shards)
+    if ui.problems_only:
+        return bool(shards) or cluster.state is not ClusterState.RUNNING
+    return True
 
 
 class PageView:
@@ -57,12 +86,14 @@ class PageView:
         self._trees: dict[str, El] = {}
         self._placeholders_removed = False
 
-    def render(self, state: PageState, ui: UiState, now_ms: float) -> list[Op]:
+    def render(
+        self, state: PageState, ui: UiState, now_ms: float, changes: ChangeLog | None = None
+    ) -> list[Op]:
         ops: list[Op] = []
         if state.snapshot is not None and not self._placeholders_removed:
             ops.append(["r", "#placeholders"])
             self._placeholders_removed = True
-        for tree in self._describe(state, ui, now_ms):
+        for tree in self._describe(state, ui, now_ms, changes or ChangeLog()):
             previous = self._trees.get(tree.key) or El(tree.tag, tree.key)
             ops += diff(previous, tree)
             self._trees[tree.key] = tree
@@ -70,7 +101,9 @@ class PageView:
 
     # -- the page, part by part ---------------------------------------------------------
 
-    def _describe(self, state: PageState, ui: UiState, now_ms: float) -> Iterable[El]:
+    def _describe(
+        self, state: PageState, ui: UiState, now_ms: float, changes: ChangeLog
+    ) -> Iterable[El]:
         overall = state.overall
         stale = state.is_stale(now_ms)
         yield El(
@@ -81,27 +114,41 @@ class PageView:
                 ("data-source", state.source.value if state.source else None),
                 ("data-stale", "" if stale else None),
                 ("data-connection", _link(state)),
+                ("data-theme", ui.theme),
             ),
         )
-        yield from self._overall(state, overall, stale, now_ms)
+        yield from self._overall(state, stale, now_ms)
         yield self._notice(state)
         yield El(
             "div",
             "#preview-banner",
             _attrs(("hidden", None if state.source is SourceKind.MOCK else "")),
         )
+        yield self._theme_toggle(ui)
+        for locale in LOCALES:
+            yield El("a", f"#locale-{locale}", (("href", locale_path(locale) + ui.search),))
+        yield self._lookup(state.snapshot, ui)
+        yield self._summary(state.snapshot)
+        yield self._legend(state.snapshot, ui)
+        yield from self._toolbar(ui)
         clusters = state.snapshot.clusters if state.snapshot else ()
-        yield El("div", "#clusters", children=tuple(self._cluster(c, ui, now_ms) for c in clusters))
+        found = self.found_shard(state.snapshot, ui)
+        cards = []
+        for cluster in clusters:
+            shards = visible_shards(cluster, ui)
+            if found is not None and found in cluster.shard_ids:
+                # The visitor's own shard stays on screen whatever the filters say.
+                shards = tuple(s for s in cluster.shards if s in shards or s.id == found)
+            if _cluster_visible(cluster, shards, ui):
+                cards.append(self._cluster(cluster, shards, ui, now_ms, changes, found))
+        yield El("div", "#clusters", children=tuple(cards))
+        yield from self._changes(changes)
+        yield self._details(state.snapshot, ui, changes)
         yield self._diagnostics(state)
 
-    def _overall(
-        self, state: PageState, overall: OverallStatus, stale: bool, now_ms: float
-    ) -> Iterable[El]:
-        style = OVERALL_STYLES[overall]
-        if state.snapshot is None:
-            title = self.t.text("overall.connecting")
-        else:
-            title = self.t.text(style.label_key)
+    def _overall(self, state: PageState, stale: bool, now_ms: float) -> Iterable[El]:
+        style = OVERALL_STYLES[state.overall]
+        title = self.overall_label(state)
         yield El(
             "section",
             "#overall",
@@ -111,11 +158,16 @@ class PageView:
         yield El("span", "#overall-detail", text=self._overall_detail(state))
         yield El("span", "#connection", text=self.t.text(f"connection.{_link(state)}"))
         yield El(
-            "span",
+            "p",
             "#updated",
             _attrs(("data-stale", "" if stale else None)),
             text=self._updated(state, stale, now_ms),
         )
+
+    def overall_label(self, state: PageState) -> str:
+        if state.snapshot is None:
+            return self.t.text("overall.connecting")
+        return self.t.text(OVERALL_STYLES[state.overall].label_key)
 
     def _overall_detail(self, state: PageState) -> str:
         if state.snapshot is None:
@@ -148,55 +200,287 @@ class PageView:
     def _notice(self, state: PageState) -> El:
         if state.source is SourceKind.MOCK or state.error is None:
             return El("div", "#notice", _attrs(("hidden", "")), text="")
-        reason_key = f"error.{state.error.replace(':', '.')}"
-        reason = self.t.text(reason_key) if reason_key in self.t else ""
         if state.rejection is not None:
-            reason = self._problem_text(state.rejection)
+            reason = self.problem_text(state.rejection)
+        else:
+            key = f"error.{state.error}"
+            reason = self.t.text(key) if key in self.t else ""
         title = self.t.text("notice.unavailable")
         return El("div", "#notice", text=f"{title} {reason}".strip())
 
-    def _cluster(self, cluster: Cluster, ui: UiState, now_ms: float) -> El:
+    def _theme_toggle(self, ui: UiState) -> El:
+        dark = ui.theme == "dark" if ui.theme else ui.system_dark
+        return El(
+            "button",
+            "#theme-toggle",
+            _attrs(
+                ("aria-pressed", "true" if dark else "false"),
+                ("title", self.t.text("theme.to_light" if dark else "theme.to_dark")),
+            ),
+            text=self.t.text("theme.toggle"),
+        )
+
+    # -- find my shard ------------------------------------------------------------------
+
+    def _lookup(self, snapshot: Snapshot | None, ui: UiState) -> El:
+        kind, text = self.lookup_answer(snapshot, ui)
+        return El("p", "#lookup-result", _attrs(("data-kind", kind)), text=text)
+
+    def lookup_answer(self, snapshot: Snapshot | None, ui: UiState) -> tuple[str | None, str]:
+        lookup = ui.lookup
+        if lookup is None:
+            return None, ""
+        if lookup.guild_id is None:
+            assert lookup.error is not None
+            return "error", self.t.text(f"lookup.error.{lookup.error.value}")
+        if snapshot is None:
+            return "waiting", self.t.text("lookup.waiting")
+        found = locate_guild(snapshot, lookup.guild_id)
+        if isinstance(found, LookupUnavailable):
+            return "unavailable", self.t.text("lookup.unavailable")
+        return self._health_kind(found), self.located_text(found)
+
+    def _health_kind(self, found: Located) -> str:
+        if found.shard is not None:
+            return SHARD_STYLES[found.shard.state].health.value
+        return Health.DOWN.value
+
+    def located_text(self, found: Located) -> str:
+        shard = self.fmt.number(found.shard_id)
+        if found.cluster is None:
+            return self.t.text("lookup.no_cluster", shard=shard)
+        cluster = self.fmt.number(found.cluster.id)
+        if found.shard is None:
+            return self.t.text(
+                "lookup.cluster_not_running",
+                shard=shard,
+                cluster=cluster,
+                cluster_state=self.t.text(CLUSTER_STYLES[found.cluster.state].label_key),
+            )
+        style = SHARD_STYLES[found.shard.state]
+        answer = self.t.text(
+            "lookup.found",
+            shard=shard,
+            cluster=cluster,
+            state=self.t.text(style.label_key),
+            ping=self._ping(found.shard.ping_ms),
+        )
+        verdict = self.t.text(f"lookup.verdict.{style.health.value}")
+        return f"{answer} {verdict}"
+
+    # -- at a glance --------------------------------------------------------------------
+
+    def _summary(self, snapshot: Snapshot | None) -> El:
+        if snapshot is None:
+            return El("dl", "#summary-facts")
+        shards = snapshot.shards
+        clusters = snapshot.clusters
+        ready = sum(1 for s in shards if s.state is ShardState.READY)
+        running = sum(1 for c in clusters if c.state is ClusterState.RUNNING)
+        guilds = sum(c.guilds or 0 for c in clusters)
+        members = sum(c.members or 0 for c in clusters)
+        pings = [s.ping_ms for s in shards if s.ping_ms is not None]
+        average = self._ping(round(sum(pings) / len(pings)) if pings else None)
+        of = self.t.text
+        facts = (
+            ("ready", of("summary.ready"), self._of(ready, len(shards))),
+            ("running", of("summary.running"), self._of(running, len(clusters))),
+            ("guilds", of("summary.guilds"), self.fmt.number(guilds)),
+            ("members", of("summary.members"), self.fmt.number(members)),
+            ("ping", of("summary.ping"), average),
+        )
+        return El(
+            "dl",
+            "#summary-facts",
+            children=tuple(
+                El(
+                    "div",
+                    f"sum-{name}",
+                    (("class", "summary-fact"),),
+                    children=(
+                        El("dt", f"sum-{name}t", text=label),
+                        El("dd", f"sum-{name}v", text=value),
+                    ),
+                )
+                for name, label, value in facts
+            ),
+        )
+
+    def _of(self, part: int, total: int) -> str:
+        return self.t.text("summary.of", part=self.fmt.number(part), total=self.fmt.number(total))
+
+    def _legend(self, snapshot: Snapshot | None, ui: UiState) -> El:
+        counts = {state: 0 for state in ShardState}
+        for shard in snapshot.shards if snapshot else ():
+            counts[shard.state] += 1
+        buttons = []
+        for state, style in SHARD_STYLES.items():
+            pressed = ui.state_filter is state
+            label = self.t.text(style.label_key)
+            buttons.append(
+                El(
+                    "button",
+                    f"lg-{state.js_name}",
+                    (
+                        ("type", "button"),
+                        ("class", "legend-item"),
+                        ("data-action", "filter-state"),
+                        ("data-value", state.js_name),
+                        ("data-health", style.health.value),
+                        ("data-shape", style.shape),
+                        ("data-count", str(counts[state])),
+                        ("aria-pressed", "true" if pressed else "false"),
+                        (
+                            "title",
+                            self.t.text(
+                                "legend.item_title",
+                                state=label,
+                                health=self.t.text(HEALTH_LABEL_KEYS[style.health]),
+                            ),
+                        ),
+                    ),
+                    children=(
+                        El("span", f"lg-{state.js_name}l", (("class", "legend-label"),), label),
+                        El(
+                            "span",
+                            f"lg-{state.js_name}c",
+                            (("class", "legend-count"),),
+                            self.fmt.number(counts[state]),
+                        ),
+                    ),
+                )
+            )
+        bands = self.t.text(
+            "legend.ping_bands",
+            good=self.fmt.number(PING_GOOD_BELOW_MS),
+            slow=self.fmt.number(PING_SLOW_BELOW_MS),
+        )
+        health = " · ".join(
+            self.t.text(
+                "legend.health_line",
+                health=self.t.text(HEALTH_LABEL_KEYS[h]),
+                shape=self.t.text(f"legend.shape.{h.value}"),
+            )
+            for h in Health
+        )
+        return El(
+            "div",
+            "#legend",
+            children=(
+                El("div", "lg-items", (("class", "legend-items"),), children=tuple(buttons)),
+                El("p", "lg-notes", (("class", "legend-notes"),), f"{health} · {bands}"),
+            ),
+        )
+
+    def _toolbar(self, ui: UiState) -> Iterable[El]:
+        yield El(
+            "button",
+            "#problems-only",
+            (("aria-pressed", "true" if ui.problems_only else "false"),),
+        )
+        copy_text = self.t.text(ui.copy_status) if ui.copy_status else ""
+        yield El("span", "#copy-status", text=copy_text)
+        if ui.state_filter is None and not ui.problems_only:
+            yield El("p", "#filter-status", (("hidden", ""),), text="")
+        else:
+            what = (
+                self.t.text(SHARD_STYLES[ui.state_filter].label_key)
+                if ui.state_filter is not None
+                else self.t.text("filter.problems")
+            )
+            yield El(
+                "p",
+                "#filter-status",
+                children=(
+                    El("span", "flt-t", text=self.t.text("filter.showing", what=what)),
+                    El(
+                        "button",
+                        "flt-c",
+                        (
+                            ("type", "button"),
+                            ("class", "link-button"),
+                            ("data-action", "clear-filter"),
+                        ),
+                        self.t.text("filter.clear"),
+                    ),
+                ),
+            )
+
+    # -- clusters and shards ------------------------------------------------------------
+
+    def _cluster(
+        self,
+        cluster: Cluster,
+        shards: tuple[Shard, ...],
+        ui: UiState,
+        now_ms: float,
+        changes: ChangeLog,
+        found: int | None,
+    ) -> El:
         style = CLUSTER_STYLES[cluster.state]
         key = f"c{cluster.id}"
         name = self.t.text("cluster.name", id=self.fmt.number(cluster.id))
+        collapsed = cluster.id in ui.collapsed and found not in cluster.shard_ids
         facts = (
             self._fact(key, "uptime", self._uptime(cluster, now_ms)),
             self._fact(key, "guilds", self._maybe_number(cluster.guilds)),
             self._fact(key, "members", self._maybe_number(cluster.members)),
             self._fact(key, "shards", self._shard_count(cluster)),
         )
-        header = El(
-            "header",
-            f"{key}h",
-            (("class", "cluster-head"),),
-            children=(
-                El("h3", f"{key}n", text=name),
-                El(
-                    "span",
-                    f"{key}st",
-                    (
-                        ("class", "badge"),
-                        ("data-health", style.health.value),
-                        ("data-shape", style.shape),
-                    ),
-                    text=self.t.text(style.label_key),
+        head_children: tuple[El, ...] = (
+            El("h3", f"{key}n", text=name),
+            El(
+                "span",
+                f"{key}st",
+                (
+                    ("class", "badge"),
+                    ("data-health", style.health.value),
+                    ("data-shape", style.shape),
                 ),
+                text=self.t.text(style.label_key),
             ),
         )
-        tiles = tuple(self._shard(s, cluster, ui) for s in cluster.shards)
-        grid = El(
-            "div",
-            f"{key}g",
-            (
-                ("class", "shard-grid"),
-                ("role", "group"),
-                ("aria-label", self.t.text("cluster.shards_label", name=name)),
-            ),
-            children=tiles,
+        if cluster.shards:
+            head_children += (
+                El(
+                    "button",
+                    f"{key}x",
+                    (
+                        ("type", "button"),
+                        ("class", "fold-button"),
+                        ("data-action", "fold"),
+                        ("data-cluster", str(cluster.id)),
+                        ("aria-expanded", "false" if collapsed else "true"),
+                        ("aria-controls", f"grid-{cluster.id}"),
+                    ),
+                    text=self.t.text("cluster.unfold" if collapsed else "cluster.fold"),
+                ),
+            )
+        children: tuple[El, ...] = (
+            El("header", f"{key}h", (("class", "cluster-head"),), children=head_children),
+            El("dl", f"{key}f", (("class", "facts"),), None, facts),
         )
-        children: tuple[El, ...] = (header, El("dl", f"{key}f", (("class", "facts"),), None, facts))
-        if tiles:
-            children += (grid,)
+        spark = self._sparkline(key, changes.ping_series(cluster.id))
+        if spark is not None:
+            children += (spark,)
+        if shards and not collapsed:
+            roving = ui.focus_shard.get(cluster.id)
+            if roving not in {s.id for s in shards}:
+                roving = shards[0].id
+            children += (
+                El(
+                    "div",
+                    f"{key}g",
+                    (
+                        ("id", f"grid-{cluster.id}"),
+                        ("class", "shard-grid"),
+                        ("role", "group"),
+                        ("data-cluster", str(cluster.id)),
+                        ("aria-label", self.t.text("cluster.shards_label", name=name)),
+                    ),
+                    children=tuple(self._shard(s, ui, roving, found) for s in shards),
+                ),
+            )
         return El(
             "article",
             key,
@@ -220,11 +504,35 @@ class PageView:
             ),
         )
 
-    def _shard(self, shard: Shard, cluster: Cluster, ui: UiState) -> El:
+    def _sparkline(self, cluster_key: str, series: tuple[float | None, ...]) -> El | None:
+        known = [p for p in series if p is not None]
+        if len(known) < 2:
+            return None
+        top = max(max(known), float(PING_GOOD_BELOW_MS))
+        step = _SPARK_W / max(1, len(series) - 1)
+        points = " ".join(
+            f"{i * step:.1f},{_SPARK_H - 2 - (p / top) * (_SPARK_H - 4):.1f}"
+            for i, p in enumerate(series)
+            if p is not None
+        )
+        label = self.t.text("cluster.ping_trend", ping=self._ping(round(known[-1])))
+        return El(
+            "svg",
+            f"{cluster_key}sp",
+            (
+                ("class", "sparkline"),
+                ("viewBox", f"0 0 {_SPARK_W} {_SPARK_H}"),
+                ("preserveAspectRatio", "none"),
+                ("role", "img"),
+                ("aria-label", label),
+            ),
+            children=(El("polyline", f"{cluster_key}spl", (("points", points),)),),
+        )
+
+    def _shard(self, shard: Shard, ui: UiState, roving: int, found: int | None) -> El:
         style = SHARD_STYLES[shard.state]
         state_label = self.t.text(style.label_key)
         ping = self._ping(shard.ping_ms)
-        roving = ui.focus_shard.get(cluster.id, cluster.shards[0].id)
         return El(
             "button",
             f"s{shard.id}",
@@ -236,8 +544,10 @@ class PageView:
                 ("data-health", style.health.value),
                 ("data-shape", style.shape),
                 ("data-ping", ping_band(shard.ping_ms).value),
-                ("data-found", "" if ui.found_shard == shard.id else None),
+                ("data-found", "" if found == shard.id else None),
                 ("tabindex", "0" if roving == shard.id else "-1"),
+                ("aria-expanded", "true" if ui.open_shard == shard.id else "false"),
+                ("aria-controls", "shard-details"),
                 (
                     "aria-label",
                     self.t.text(
@@ -255,10 +565,87 @@ class PageView:
             ),
         )
 
+    def found_shard(self, snapshot: Snapshot | None, ui: UiState) -> int | None:
+        """The shard the visitor's server is on, when the lookup can tell."""
+        if snapshot is None or ui.lookup is None or ui.lookup.guild_id is None:
+            return None
+        found = locate_guild(snapshot, ui.lookup.guild_id)
+        return found.shard_id if isinstance(found, Located) else None
+
+    def _details(self, snapshot: Snapshot | None, ui: UiState, changes: ChangeLog) -> El:
+        shard = None
+        if snapshot is not None and ui.open_shard is not None:
+            shard = next((s for s in snapshot.shards if s.id == ui.open_shard), None)
+        if shard is None:
+            return El("div", "#shard-details", (("data-shard", ""),))
+        style = SHARD_STYLES[shard.state]
+        history = changes.shard_history(shard.id)
+        since = (
+            self.fmt.clock(history.last_change_at)
+            if history.last_change_at is not None
+            else self.t.text("details.no_change")
+        )
+        rows = (
+            ("state", self.t.text(style.label_key)),
+            ("health", self.t.text(HEALTH_LABEL_KEYS[style.health])),
+            ("ping", self._ping(shard.ping_ms)),
+            ("cluster", self.t.text("cluster.name", id=self.fmt.number(shard.cluster_id))),
+            ("since", since),
+            ("transitions", self.fmt.number(history.transitions)),
+        )
+        return El(
+            "div",
+            "#shard-details",
+            (("data-shard", str(shard.id)), ("data-health", style.health.value)),
+            children=(
+                El(
+                    "p",
+                    "dt-h",
+                    (("class", "details-title"),),
+                    self.t.text("details.title", id=self.fmt.number(shard.id)),
+                ),
+                El(
+                    "dl",
+                    "dt-l",
+                    children=tuple(
+                        El(
+                            "div",
+                            f"dt-{name}",
+                            children=(
+                                El("dt", f"dt-{name}t", text=self.t.text(f"details.{name}")),
+                                El("dd", f"dt-{name}v", text=value),
+                            ),
+                        )
+                        for name, value in rows
+                    ),
+                ),
+            ),
+        )
+
+    def _changes(self, changes: ChangeLog) -> Iterable[El]:
+        recent = changes.recent
+        yield El("p", "#changes-empty", _attrs(("hidden", "" if recent else None)))
+        yield El(
+            "ol",
+            "#changes-list",
+            children=tuple(
+                El("li", f"ch{c.shard_id}-{round(c.at)}", text=self.change_text(c)) for c in recent
+            ),
+        )
+
+    def change_text(self, change: Change) -> str:
+        return self.t.text(
+            "changes.line",
+            time=self.fmt.clock(change.at),
+            shard=self.fmt.number(change.shard_id),
+            old=self.t.text(SHARD_STYLES[ShardState(change.old_state)].label_key),
+            new=self.t.text(SHARD_STYLES[ShardState(change.new_state)].label_key),
+        )
+
     def _diagnostics(self, state: PageState) -> El:
         problems = state.snapshot.problems if state.snapshot else ()
         items = tuple(
-            El("li", f"p{i}", text=self._problem_text(p))
+            El("li", f"p{i}", text=self.problem_text(p))
             for i, p in enumerate(problems[:_MAX_PROBLEMS_SHOWN])
         )
         summary = self._count("diagnostics.summary", len(problems))
@@ -274,7 +661,7 @@ class PageView:
 
     # -- small formatting helpers -------------------------------------------------------
 
-    def _problem_text(self, problem: Problem) -> str:
+    def problem_text(self, problem: Problem) -> str:
         if problem.shard_id is not None:
             where = self.t.text(
                 "problem.where.shard",

@@ -58,6 +58,10 @@ def diff(old: El | None, new: El) -> list[Op]:
         ops.append(["c", None, None, spec(new)])
         return ops
     _diff_node(old, new, ops)
+    # A key that changes parent is removed under the old one and created under the new
+    # one. Removals go first (stable sort): applied after the creation, "r" would look up
+    # and remove the new element instead of the old one.
+    ops.sort(key=lambda op: op[0] != "r")
     return ops
 
 
