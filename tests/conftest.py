@@ -25,7 +25,11 @@ sys.path.insert(0, str(ROOT))
 from tools import build as site_build  # noqa: E402
 from tools.serve import make_server  # noqa: E402
 
+# A name that is not a local host, for proving what the page does on the real domain.
+PUBLIC_HOST = "status.test"
+
 CHROMIUM_ARGS = [
+    f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -72,10 +76,21 @@ class Served:
         self.server.server_close()
 
 
-def serve(directory: Path) -> Served:
+def serve(directory: Path, host: str = "127.0.0.1") -> Served:
+    """Serve on 127.0.0.1; ``host`` is the name the page is opened under."""
     server = make_server(directory, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return Served(directory, f"http://127.0.0.1:{server.server_address[1]}", server)
+    return Served(directory, f"http://{host}:{server.server_address[1]}", server)
+
+
+def live_env(backend: Any, mock: str = "never", refresh: float = 15) -> dict[str, str]:
+    """Build environment for a site that talks to ``backend``."""
+    return {
+        "STATUSPAGE_TOKEN_URL": backend.token_url,
+        "STATUSPAGE_WS_URL": backend.ws_url,
+        "STATUSPAGE_MOCK": mock,
+        "STATUSPAGE_REFRESH_SECONDS": str(refresh),
+    }
 
 
 @pytest.fixture(scope="session")

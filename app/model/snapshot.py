@@ -255,7 +255,10 @@ def _parse_created_at(raw: object, cid: int, now_ms: float, problems: list[Probl
             Problem(ProblemCode.CREATED_AT_INVALID, False, cluster_id=cid, detail=_describe(raw))
         )
         return None
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an int beyond float range (JSON allows it): far in the future
+        value = math.inf
     if value < _SECONDS_NOT_MS_BELOW:
         problems.append(
             Problem(ProblemCode.CREATED_AT_SECONDS, False, cluster_id=cid, detail=_describe(raw))

@@ -1,0 +1,592 @@
+"""Unit tests for app.transport.live: LiveSource and SocketIOClient over a scripted fake server.
+
+``FakeSioServer`` answers like a Socket.IO v5 server on the FakeWebSocket from
+test_engineio_ws.py: it opens each socket, sends the engine.io OPEN packet, checks the token in
+the ``40{"token":...}`` CONNECT packet (accepting with ``40{"sid":...}`` or refusing with
+``44{"message":"unauthorized"}``) and acks ``42<id>["get-cluster-status"]`` with
+``43<id>[...]``. Backoff delays are shrunk to milliseconds; tests wait on the reported
+``ConnectionEvent``s themselves, never on the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import socketio
+from engineio import base_client as eio_base_client
+from hypothesis import given
+from hypothesis import strategies as st
+from socketio import base_client as sio_base_client
+from socketio import exceptions as sio_exceptions
+from test_engineio_ws import (
+    WAIT,
+    FakeBridge,
+    FakeWebSocket,
+    imported_modules,
+    later,
+    run,
+    within,
+)
+
+from app.model.page_state import Connection, SourceKind
+from app.transport import live, source
+from app.transport.engineio_ws import live_proxy_count
+from app.transport.live import (
+    REASONS,
+    ConnectionEvent,
+    ConnectionState,
+    FetchError,
+    LiveSource,
+    SocketIOClient,
+    SourceUnavailable,
+    TokenError,
+    backoff_delay,
+)
+
+C, OK, RE, OFF = (
+    ConnectionState.CONNECTING,
+    ConnectionState.CONNECTED,
+    ConnectionState.RECONNECTING,
+    ConnectionState.OFFLINE,
+)
+OPEN = '0{"sid":"e1","upgrades":[],"pingInterval":25000,"pingTimeout":5000}'
+STATUS = {"clusters": [{"id": 0, "shards": [{"id": 0, "status": 0}]}]}
+
+
+@pytest.fixture(autouse=True)
+def _no_leaks() -> Any:
+    before = live_proxy_count()
+    yield
+    assert live_proxy_count() == before
+    eio_base_client.connected_clients[:] = []
+    sio_base_client.reconnecting_clients[:] = []
+
+
+# -- fakes -----------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeSioServer:
+    """A Socket.IO server scripted on FakeWebSockets (see the module docstring)."""
+
+    valid_tokens: Callable[[str], bool] = lambda token: True
+    answer_acks: bool = True
+    refuse_sockets: int = 0  # this many next sockets fail to open (error + close)
+    silent_sockets: int = 0  # this many next sockets never open (open timeout)
+    auths: list[object] = field(default_factory=list)
+    connected: list[FakeWebSocket] = field(default_factory=list)
+    in_flight: set[FakeWebSocket] = field(default_factory=set)
+    max_opening: int = 0
+    bridge: FakeBridge = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bridge = FakeBridge(on_socket=self._on_socket)
+
+    def _on_socket(self, ws: FakeWebSocket) -> None:
+        ws.on_send = self._on_frame
+        # an attempt is "in flight" from socket creation to the CONNECT answer or the close
+        # (a socket the client already closed no longer counts, even before its close event)
+        self.in_flight.add(ws)
+        live = [w for w in self.in_flight if not w.close_calls and w.readyState != w.CLOSED]
+        self.max_opening = max(self.max_opening, len(live))
+        asyncio.get_running_loop().create_task(self._watch(ws))
+        if self.silent_sockets:
+            self.silent_sockets -= 1
+            return
+        if self.refuse_sockets:
+            self.refuse_sockets -= 1
+            later(ws.fire_error)
+            later(ws.fire_close, 1006)
+            return
+        later(ws.fire_open)
+        later(
+            ws.fire_message, '0{"sid":"e1","upgrades":[],"pingInterval":25000,"pingTimeout":5000}'
+        )
+
+    async def _watch(self, ws: FakeWebSocket) -> None:
+        await ws.closed_event.wait()
+        self.in_flight.discard(ws)
+
+    def _on_frame(self, ws: FakeWebSocket, data: object) -> None:
+        assert isinstance(data, str)
+        if data.startswith("40"):
+            auth = json.loads(data[2:]) if len(data) > 2 else None
+            self.auths.append(auth)
+            self.in_flight.discard(ws)
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if isinstance(token, str) and self.valid_tokens(token):
+                self.connected.append(ws)
+                later(ws.fire_message, '40{"sid":"s1"}')
+            else:
+                later(ws.fire_message, '44{"message":"unauthorized"}')
+        elif data.startswith("42"):
+            ack_id, args = split_event(data[2:])
+            if args == ["get-cluster-status"] and self.answer_acks and ack_id is not None:
+                later(ws.fire_message, f"43{ack_id}{json.dumps([STATUS])}")
+        # "3" (pong), "41" and "1" (client disconnect) need no answer
+
+
+def split_event(body: str) -> tuple[int | None, object]:
+    digits = ""
+    while body and body[0].isdigit():
+        digits, body = digits + body[0], body[1:]
+    return (int(digits) if digits else None), json.loads(body)
+
+
+class Tokens:
+    """A FetchJson that hands out tok-1, tok-2, ... or plays scripted failures first."""
+
+    def __init__(self, *failures: BaseException | object) -> None:
+        self.failures = list(failures)
+        self.urls: list[tuple[str, float]] = []
+        self.issued: list[str] = []
+
+    async def __call__(self, url: str, timeout: float) -> object:
+        self.urls.append((url, timeout))
+        if self.failures:
+            failure = self.failures.pop(0)
+            if isinstance(failure, BaseException):
+                raise failure
+            return failure  # a scripted (bad) JSON body
+        token = f"tok-{len(self.issued) + 1}"
+        self.issued.append(token)
+        return {"token": token}
+
+
+class Events:
+    """Collects ConnectionEvents and lets a test await one matching a predicate."""
+
+    def __init__(self) -> None:
+        self.log: list[ConnectionEvent] = []
+        self._changed = asyncio.Condition()
+
+    def __call__(self, event: ConnectionEvent) -> None:
+        self.log.append(event)
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def until(
+        self, pred: Callable[[ConnectionEvent], bool], timeout: float = WAIT
+    ) -> ConnectionEvent:
+        async def wait() -> ConnectionEvent:
+            seen = 0
+            async with self._changed:
+                while True:
+                    for event in self.log[seen:]:
+                        if pred(event):
+                            return event
+                    seen = len(self.log)
+                    await self._changed.wait()
+
+        return await within(wait(), timeout)
+
+    def states(self) -> list[ConnectionState]:
+        return [e.state for e in self.log]
+
+
+def make_source(server: FakeSioServer, tokens: Tokens, events: Events, **kwargs: Any) -> LiveSource:
+    kwargs.setdefault("reconnection_delay", 0.001)
+    kwargs.setdefault("reconnection_delay_max", 0.004)
+    kwargs.setdefault("open_timeout", 1.0)
+    kwargs.setdefault("wait_timeout", 1.0)
+    kwargs.setdefault("ack_timeout", 1.0)
+    return LiveSource(
+        token_url="https://bot.example/token",
+        ws_url="https://bot.example",
+        bridge=server.bridge.bridge(),
+        fetch_json=tokens,
+        on_connection=events,
+        **kwargs,
+    )
+
+
+def connected(event: ConnectionEvent) -> bool:
+    return event.state is OK
+
+
+# -- happy path --------------------------------------------------------------------------------
+
+
+@run
+async def test_start_fetches_token_connects_and_fetch_returns_raw_ack() -> None:
+    server, tokens, events = FakeSioServer(), Tokens(), Events()
+    source = make_source(server, tokens, events, token_timeout=3.0)
+    await source.start()
+    assert source.connected
+    assert events.states() == [C, OK]
+    assert events.log[0] == ConnectionEvent(C, None, 1)
+    assert tokens.urls == [("https://bot.example/token", 3.0)]
+    assert server.auths == [{"token": "tok-1"}]
+    ws = server.connected[0]
+    assert ws.url.startswith("wss://bot.example/socket.io/?transport=websocket&EIO=4")
+    assert ws.sent[0] == '40{"token":"tok-1"}'
+    assert await source.fetch() == STATUS
+    assert ws.sent[-1] == '421["get-cluster-status"]'  # socketio ack ids start at 1
+    assert await source.fetch() == STATUS
+    assert ws.sent[-1] == '422["get-cluster-status"]'
+    await source.close()
+    assert events.log[-1] == ConnectionEvent(OFF, "closed")
+    assert not source.connected
+    assert ws.sent[-2:] == ["41", "1"]
+    assert not server.bridge.live_proxies
+
+
+@run
+async def test_fetch_errors_have_stable_reasons() -> None:
+    server, tokens, events = FakeSioServer(answer_acks=False), Tokens(), Events()
+    source = make_source(server, tokens, events, ack_timeout=0.05)
+    with pytest.raises(SourceUnavailable) as info:
+        await source.fetch()
+    assert info.value.reason == "not-connected"
+    await source.start()
+    with pytest.raises(SourceUnavailable) as info:
+        await source.fetch()
+    assert info.value.reason == "ack-timeout"
+    await source.close()
+    with pytest.raises(SourceUnavailable) as info:
+        await source.fetch()
+    assert info.value.reason == "not-connected"
+
+
+@run
+async def test_fetch_returns_early_when_connection_drops() -> None:
+    server, tokens, events = FakeSioServer(answer_acks=False), Tokens(), Events()
+    source = make_source(server, tokens, events, ack_timeout=WAIT * 2)
+    await source.start()
+    fetching = asyncio.ensure_future(source.fetch())
+    ws = server.connected[0]
+    await ws.next_sent()  # 40{...}
+    assert await ws.next_sent() == '421["get-cluster-status"]'
+    ws.fire_close(1006)
+    with pytest.raises(SourceUnavailable) as info:
+        await within(fetching)
+    assert info.value.reason == "disconnected"
+    await source.close()
+
+
+# -- tokens and rejection ------------------------------------------------------------------------
+
+
+@run
+async def test_rejected_token_retries_with_a_fresh_token() -> None:
+    server = FakeSioServer(valid_tokens=lambda t: t != "tok-1")
+    tokens, events = Tokens(), Events()
+    source = make_source(server, tokens, events)
+    await source.start()  # returns after the first (failed) attempt
+    await events.until(connected)
+    assert server.auths == [{"token": "tok-1"}, {"token": "tok-2"}]
+    states = events.states()
+    assert states[0] is C and states[-1] is OK
+    offline = next(e for e in events.log if e.state is OFF)
+    assert offline.reason == "auth-rejected"
+    assert offline.detail == "unauthorized"
+    assert offline.retry_in is not None and 0 < offline.retry_in <= 0.004
+    second = next(e for e in events.log if e.state is C and e.attempt == 2)
+    assert second.reason == "auth-rejected"
+    # the refused socket was closed by the client
+    refused = server.bridge.sockets[0]
+    assert refused.sent[-1] == "1"
+    assert refused.close_calls
+    await source.close()
+    assert not server.bridge.live_proxies
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [
+        (FetchError("http", "HTTP 503"), "token-http"),
+        (FetchError("network", "TypeError: Failed to fetch"), "token-network"),
+        (FetchError("bad-json", "Unexpected token <"), "token-bad-json"),
+        (FetchError("timeout"), "token-timeout"),
+        (TimeoutError(), "token-timeout"),
+        (ValueError("Expecting value"), "token-bad-json"),
+        (OSError("Failed to fetch"), "token-network"),
+        ({"tok": "x"}, "token-missing"),
+        ({"token": ""}, "token-missing"),
+        (["tok-1"], "token-missing"),
+    ],
+)
+@run
+async def test_token_failures_are_reported_and_retried(failure: object, reason: str) -> None:
+    server, tokens, events = FakeSioServer(), Tokens(failure), Events()
+    source = make_source(server, tokens, events)
+    await source.start()
+    await events.until(connected)
+    offline = next(e for e in events.log if e.state is OFF)
+    assert offline.reason == reason
+    assert reason in REASONS
+    assert server.auths == [{"token": "tok-1"}]  # nothing reached the server without a token
+    first = server.bridge.sockets[0]
+    assert first.close_calls and first.listener_count == 0
+    await source.close()
+
+
+@run
+async def test_token_fetch_that_hangs_times_out() -> None:
+    server, events = FakeSioServer(), Events()
+    calls = 0
+
+    async def slow_then_fast(url: str, timeout: float) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await asyncio.Event().wait()  # never answers; LiveSource must time it out
+        return {"token": "fresh"}
+
+    source = LiveSource(
+        token_url="/token",
+        ws_url="http://bot.example",
+        bridge=server.bridge.bridge(),
+        fetch_json=slow_then_fast,
+        on_connection=events,
+        token_timeout=0.05,
+        reconnection_delay=0.001,
+        reconnection_delay_max=0.004,
+    )
+    await source.start()
+    await events.until(connected)
+    assert next(e for e in events.log if e.state is OFF).reason == "token-timeout"
+    assert server.auths == [{"token": "fresh"}]
+    await source.close()
+
+
+# -- initial failures, drops and reconnection -------------------------------------------------
+
+
+@run
+async def test_initial_connect_failure_keeps_retrying() -> None:
+    server, tokens, events = FakeSioServer(refuse_sockets=3), Tokens(), Events()
+    source = make_source(server, tokens, events)
+    await source.start()
+    assert not source.connected
+    assert events.log[-1].reason == "connect-refused"
+    await events.until(connected)
+    attempts = [e.attempt for e in events.log if e.state is C]
+    assert attempts == [1, 2, 3, 4]
+    assert tokens.issued == ["tok-1"]  # a token is fetched only once a socket is open
+    assert server.max_opening == 1  # never two attempts in flight
+    await source.close()
+
+
+@run
+async def test_open_timeout_is_reported_as_connect_timeout() -> None:
+    server, tokens, events = FakeSioServer(silent_sockets=1), Tokens(), Events()
+    source = make_source(server, tokens, events, open_timeout=0.05)
+    await source.start()
+    assert events.log[-1].reason == "connect-timeout"
+    await events.until(connected)
+    await source.close()
+
+
+@run
+async def test_server_killed_then_back_reconnects_with_fresh_token() -> None:
+    server, tokens, events = FakeSioServer(), Tokens(), Events()
+    source = make_source(server, tokens, events)
+    await source.start()
+    server.refuse_sockets = 2  # the restarted server is not up at once
+    server.connected[0].fire_close(1006)
+    lost = await events.until(lambda e: e.state is OFF)
+    assert lost.reason == "disconnected"
+    await events.until(lambda e: e.state is OK and e is not events.log[1])
+    assert [e.state for e in events.log][:3] == [C, OK, OFF]
+    assert RE in events.states()
+    assert C not in events.states()[2:]  # after a first success it is "reconnecting"
+    assert server.auths == [{"token": "tok-1"}, {"token": "tok-2"}]
+    assert server.max_opening == 1
+    assert await source.fetch() == STATUS
+    await source.close()
+    assert not server.bridge.live_proxies
+
+
+@pytest.mark.parametrize("frame", ["41", "1"])
+@run
+async def test_server_initiated_disconnect_also_reconnects(frame: str) -> None:
+    # python-socketio itself does not reconnect after a namespace DISCONNECT ("41") or an
+    # engine.io CLOSE ("1") from the server; a status page must.
+    server, tokens, events = FakeSioServer(), Tokens(), Events()
+    source = make_source(server, tokens, events)
+    await source.start()
+    server.connected[0].fire_message(frame)
+    await events.until(lambda e: e.state is OFF and e.reason == "disconnected")
+    await events.until(lambda e: e.state is OK and e is not events.log[1])
+    assert tokens.issued == ["tok-1", "tok-2"]
+    await source.close()
+
+
+@run
+async def test_reconnect_now_cuts_the_backoff_wait() -> None:
+    server, tokens, events = FakeSioServer(refuse_sockets=1), Tokens(), Events()
+    # a huge backoff: only reconnect_now() can make the second attempt happen in time
+    source = make_source(server, tokens, events, reconnection_delay=600, reconnection_delay_max=600)
+    await source.start()
+    waiting = await events.until(lambda e: e.state is OFF)
+    assert waiting.retry_in is not None and waiting.retry_in >= 300
+    source.reconnect_now()
+    source.reconnect_now()  # repeated calls do not start a second attempt
+    await events.until(connected)
+    assert server.max_opening == 1
+    assert len(server.bridge.sockets) == 2
+    source.reconnect_now()  # no-op while connected
+    assert not source.sio.retrying
+    await source.close()
+
+
+@run
+async def test_reconnect_now_during_an_attempt_does_not_start_another() -> None:
+    server, tokens, events = FakeSioServer(silent_sockets=1), Tokens(), Events()
+    source = make_source(
+        server, tokens, events, open_timeout=0.1, reconnection_delay=600, reconnection_delay_max=600
+    )
+    starting = asyncio.ensure_future(source.start())
+    await server.bridge.next_socket()  # attempt 1 is in flight (the socket never opens)
+    source.reconnect_now()
+    assert len(server.bridge.sockets) == 1
+    await within(starting)
+    # the remembered wake-up skips the 600 s wait once attempt 1 has failed
+    await events.until(connected)
+    assert server.max_opening == 1
+    await source.close()
+
+
+@run
+async def test_close_while_retrying_stops_everything() -> None:
+    server, tokens, events = FakeSioServer(refuse_sockets=1), Tokens(), Events()
+    source = make_source(server, tokens, events, reconnection_delay=600, reconnection_delay_max=600)
+    await source.start()
+    assert source.sio.retrying
+    await source.close()
+    assert not source.sio.retrying
+    assert events.log[-1] == ConnectionEvent(OFF, "closed")
+    source.reconnect_now()  # ignored after close
+    assert not source.sio.retrying
+    assert len(server.bridge.sockets) == 1
+    await source.close()  # idempotent
+
+
+@run
+async def test_close_during_token_fetch_leaves_nothing_open() -> None:
+    server, events = FakeSioServer(), Events()
+    asked = asyncio.Event()
+
+    async def hanging(url: str, timeout: float) -> object:
+        asked.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    source = LiveSource(
+        token_url="/token",
+        ws_url="http://bot.example",
+        bridge=server.bridge.bridge(),
+        fetch_json=hanging,
+        on_connection=events,
+        wait_timeout=0.05,
+    )
+    starting = asyncio.ensure_future(source.start())
+    await within(asked.wait())
+    await within(source.close())
+    await within(starting)
+    assert not source.sio.retrying
+    assert server.bridge.sockets[0].close_calls
+    assert not server.bridge.live_proxies
+
+
+@run
+async def test_soak_reconnect_cycles_leave_no_proxies() -> None:
+    server, tokens, events = FakeSioServer(), Tokens(), Events()
+    source = make_source(server, tokens, events)
+    base = live_proxy_count()
+    await source.start()
+    for cycle in range(15):
+        assert live_proxy_count() == base + 4
+        server.connected[-1].fire_close(1006)
+        await events.until(lambda e, n=cycle: e.state is OK and len(server.connected) == n + 2)
+        assert await source.fetch() == STATUS
+    await source.close()
+    assert len(tokens.issued) == 16
+    assert server.max_opening == 1
+    assert not server.bridge.live_proxies
+
+
+# -- verified assumptions about python-socketio 5.18.1 ----------------------------------------
+
+
+@run
+async def test_plain_socketio_does_not_retry_a_failed_initial_connect() -> None:
+    """Why LiveSource runs its own loop: socketio's reconnection skips initial failures."""
+    server = FakeSioServer(refuse_sockets=1)
+    client = SocketIOClient(bridge=server.bridge.bridge(), reconnection=True)
+    with pytest.raises(sio_exceptions.ConnectionError):
+        await within(socketio.AsyncClient.connect(client, "http://h.example"))
+    assert client._reconnect_task is None
+
+
+@run
+async def test_socketio_calls_an_async_auth_callable_per_connection() -> None:
+    server = FakeSioServer()
+    client = SocketIOClient(bridge=server.bridge.bridge())
+    calls = 0
+
+    async def auth() -> dict[str, str]:
+        nonlocal calls
+        calls += 1
+        return {"token": f"t{calls}"}
+
+    for _ in range(2):
+        await within(client.connect("http://h.example", auth=auth, transports=["websocket"]))
+        await client.disconnect()
+    assert server.auths == [{"token": "t1"}, {"token": "t2"}]
+
+
+# -- pure helpers ------------------------------------------------------------------------------
+
+
+@given(
+    base=st.floats(min_value=0.001, max_value=1e4),
+    cap=st.floats(min_value=0.001, max_value=60),
+    rnd=st.floats(min_value=0, max_value=1, exclude_max=True),
+)
+def test_backoff_delay_jitter_stays_within_bounds(base: float, cap: float, rnd: float) -> None:
+    delay = backoff_delay(base, cap, 0.5, rnd)
+    assert 0 <= delay <= cap
+    assert delay >= min(0.5 * base, cap) - 1e-9
+    assert delay <= 1.5 * base + 1e-9
+
+
+def test_backoff_delay_sequence_with_page_defaults() -> None:
+    rng = random.Random(7)
+    bases = [min(1.0 * 2**i, 30.0) for i in range(10)]
+    delays = [backoff_delay(b, 30.0, 0.5, rng.random()) for b in bases]
+    assert 0.5 <= delays[0] <= 1.5
+    assert all(d <= 30.0 for d in delays)
+    assert all(d >= 15.0 for d in delays[5:])
+
+
+def test_reason_codes() -> None:
+    assert TokenError("no-token").reason == "token-missing"
+    assert TokenError("bad-json").reason == "token-bad-json"
+    for kind in ("http", "timeout", "network", "bad-json", "no-token"):
+        assert TokenError(kind).reason in REASONS  # type: ignore[arg-type]
+
+
+def test_module_has_no_browser_imports() -> None:
+    assert not imported_modules(live.__file__) & {"js", "pyodide", "pyscript"}
+
+
+def test_fits_the_controller_contract() -> None:
+    """main.py maps events with ``Connection(event.state)``; the controller catches
+    ``app.transport.source.SourceUnavailable`` and reads ``kind``."""
+    for state in ConnectionState:
+        assert Connection(state) == state.value
+    assert LiveSource.kind is SourceKind.LIVE
+    assert SourceUnavailable is source.SourceUnavailable
+    assert issubclass(live.LiveUnavailable, source.SourceUnavailable)
+    assert live.LiveUnavailable("ack-timeout", "x").reason == "ack-timeout"
