@@ -7,3 +7,10 @@
     if (choice === "light" || choice === "dark") document.documentElement.dataset.theme = choice;
   } catch (_) { /* storage disabled: follow prefers-color-scheme */ }
 })();
+// Until Python takes over the language links, make them keep the query (e.g. ?guild=…).
+document.addEventListener("DOMContentLoaded", () => {
+  if (!location.search) return;
+  for (const link of document.querySelectorAll("a[data-locale]")) {
+    link.setAttribute("href", link.getAttribute("href").split("?")[0] + location.search);
+  }
+});
