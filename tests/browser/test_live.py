@@ -207,3 +207,60 @@ def test_server_killed_and_restarted_page_reconnects_with_fresh_data(
     assert node.stats()["connects"] >= 1
     assert watched.page_errors == []
     assert all(REFUSED in e or "WebSocket" in e for e in watched.console_errors)
+
+
+class _Nowhere:
+    """Endpoints where nothing listens (port 9, discard)."""
+
+    token_url = "http://localhost:9/ws-token"
+    ws_url = "http://localhost:9"
+
+
+def test_auto_policy_on_localhost_without_backend_falls_back_to_labelled_mock(
+    sites_dir: Path, watched: Watched
+) -> None:
+    """Local preview: the token fetch fails, so auto shows mock data with the banner."""
+    served = serve(built_site(sites_dir, **live_env(_Nowhere(), mock="auto")))
+    try:
+        page = open_page(watched, served.url + "/?scenario=operational")
+        assert page.get_attribute("html", "data-source") == "mock"
+        assert page.locator("#preview-banner").is_visible()
+        assert page.locator("[data-cluster-id]").count() > 0
+    finally:
+        served.close()
+    assert watched.page_errors == []
+
+
+def test_auto_policy_on_a_public_host_never_shows_mock(sites_dir: Path, watched: Watched) -> None:
+    """The same build opened under a non-local host name shows no made-up data at all."""
+    served = serve(built_site(sites_dir, **live_env(_Nowhere(), mock="auto")), PUBLIC_HOST)
+    try:
+        page = watched.page
+        page.goto(served.url + "/?scenario=operational")
+        page.wait_for_selector("#notice:not([hidden])", timeout=20_000)
+        assert page.get_attribute("html", "data-source") is None
+        assert page.locator("[data-cluster-id]").count() == 0
+        assert page.locator("#preview-banner").is_hidden()
+    finally:
+        served.close()
+    assert watched.page_errors == []
+
+
+def test_once_live_data_was_shown_a_failure_never_swaps_in_mock_data(
+    sites_dir: Path, watched: Watched
+) -> None:
+    """On localhost with auto: live first, then the backend dies; the page stays live, stale."""
+    with Backend("python", scenario="degraded") as backend:
+        served = serve(built_site(sites_dir, **live_env(backend, mock="auto", refresh=1)))
+        try:
+            page = open_page(watched, served.url + "/")
+            assert page.get_attribute("html", "data-source") == "live"
+            shown = page.locator("[data-cluster-id]").count()
+            backend.kill()
+            page.wait_for_selector("html[data-stale]", state="attached", timeout=15_000)
+            assert page.get_attribute("html", "data-source") == "live"
+            assert page.locator("#preview-banner").is_hidden()
+            assert page.locator("[data-cluster-id]").count() == shown  # last good data kept
+        finally:
+            served.close()
+    assert watched.page_errors == []
