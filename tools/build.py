@@ -234,7 +234,6 @@ def headers_file(config: Config) -> str:
         "X-Content-Type-Options: nosniff",
         "Referrer-Policy: strict-origin-when-cross-origin",
         "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-        "Cross-Origin-Opener-Policy: same-origin",
     ]
     rules = [("/*", security), ("/_r/*", [f"Cache-Control: {IMMUTABLE}"])]
     rules.append(("/_a/*", [f"Cache-Control: {IMMUTABLE}"]))

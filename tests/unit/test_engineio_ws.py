@@ -3,7 +3,7 @@
 The fakes here stand in for what ``app/runtime.py`` injects in the browser: ``FakeWebSocket``
 implements ``JsWebSocketLike`` and lets a test (or a scripted fake server) deliver open, message,
 error and close events; ``FakeBridge`` builds them and counts proxies. test_live_source.py
-imports these fakes (pytest's default "prepend" import mode puts this folder on sys.path).
+imports these fakes as ``tests.unit.test_engineio_ws``.
 
 Packets are checked against literal engine.io strings. Nothing sleeps to wait: tests await the
 condition itself (a sent frame, a task, a future), each bounded by ``asyncio.wait_for``.

@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from socketio import base_client as sio_base_client
 from socketio import exceptions as sio_exceptions
-from test_engineio_ws import (
+from tests.unit.test_engineio_ws import (
     WAIT,
     FakeBridge,
     FakeWebSocket,
