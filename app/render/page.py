@@ -484,7 +484,7 @@ class PageView:
         style = CLUSTER_STYLES[cluster.state]
         key = f"c{cluster.id}"
         head_children: tuple[El, ...] = (
-            El("h3", f"{key}n", text=self._cluster_name(cluster)),
+            El("h3", f"{key}n", (("id", f"{key}n"),), text=self._cluster_name(cluster)),
             El(
                 "span",
                 f"{key}st",
@@ -632,11 +632,16 @@ class PageView:
                     ),
                 ),
             ),
-            # The leading spaces keep the visible text "12 Ready 45 ms" (not "12Ready45 ms")
-            # inside the accessible name, for voice control (WCAG 2.5.3); CSS drops them.
+            # The spaces make the visible text "12 Ready 45 ms" (not "12Ready45 ms"), so it
+            # reads as part of the accessible name (WCAG 2.5.3); the grid layout drops them.
             children=(
-                El("span", f"s{shard.id}i", (("class", "shard-id"),), self.fmt.number(shard.id)),
-                El("span", f"s{shard.id}s", (("class", "shard-state"),), " " + state_label),
+                El(
+                    "span",
+                    f"s{shard.id}i",
+                    (("class", "shard-id"),),
+                    self.fmt.number(shard.id) + " ",
+                ),
+                El("span", f"s{shard.id}s", (("class", "shard-state"),), state_label),
                 El("span", f"s{shard.id}p", (("class", "shard-ping"),), " " + ping),
             ),
         )
