@@ -58,6 +58,7 @@ class BrowserPort(Protocol):
     ) -> Any: ...
     def mark_ready(self) -> None: ...
     def close(self) -> None: ...
+    def record_render(self, kind: str, ms: float) -> None: ...
     def query_param(self, name: str) -> str | None: ...
     def replace_query_param(self, name: str, value: str | None) -> str: ...
     def set_input_value(self, element_id: str, value: str) -> None: ...
@@ -118,6 +119,7 @@ class Controller:
         self._open_reason: str | None = None
         self._scrolled_to: int | None = None
         self._folded_initially = False
+        self._rendered_snapshot: Snapshot | None = None
         self.scheduler = Scheduler(
             config.refresh_seconds, visible=browser.visible(), now=monotonic()
         )
@@ -213,7 +215,7 @@ class Controller:
         except SourceUnavailable as exc:
             if source.kind is SourceKind.LIVE and self._mock_permitted():
                 return await self.refresh_from(await self._mock_source())
-            self.state = self.state.with_connection(self._link_state(), exc.reason)
+            self.state = self.state.with_connection(self._link_state(), self._reason(exc.reason))
             self.render()
             return False
         return self._accept(ack, source.kind)
@@ -284,14 +286,24 @@ class Controller:
             return Connection.OFFLINE
         return self.state.connection
 
+    def _reason(self, reason: str) -> str:
+        """The reason a failed refresh shows: offline wins; "not connected" keeps the why."""
+        if not self.browser.online():
+            return "offline"
+        if reason == "not-connected" and self.state.error is not None:
+            # The link's own reason (token refused, server unreachable...) says more.
+            return self.state.error
+        return reason
+
     # -- events ---------------------------------------------------------------------------
 
     def _on_connection(self, connection: Connection, reason: str | None) -> None:
         if not self.browser.online():
             connection, reason = Connection.OFFLINE, "offline"
         self.state = self.state.with_connection(connection, reason)
-        if connection is Connection.CONNECTED and not self._live_shown:
-            # The first live answer should not wait for the next tick of the cadence.
+        if connection is Connection.CONNECTED:
+            # The first answer, or the first after a reconnection (the data on screen is
+            # probably stale by now), should not wait for the next tick of the cadence.
             self.scheduler.ask_now(self.monotonic())
         self._wake.set()
         self.render()
@@ -468,8 +480,12 @@ class Controller:
     # -- drawing --------------------------------------------------------------------------
 
     def render(self) -> None:
+        started = self.monotonic()
         now = self.browser.now_ms()
         self.browser.apply(self.view.render(self.state, self.ui, now, self.changes))
+        kind = "data" if self.state.snapshot is not self._rendered_snapshot else "view"
+        self._rendered_snapshot = self.state.snapshot
+        self.browser.record_render(kind, (self.monotonic() - started) * 1000)
         overall = self.state.overall
         label = self.view.overall_label(self.state)
         self.browser.set_title(self.t.text("title.status", status=label))

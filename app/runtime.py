@@ -139,6 +139,10 @@ class Browser:
         if ops:
             self._apply(json.dumps(ops, separators=(",", ":"), ensure_ascii=False))
 
+    def record_render(self, kind: str, ms: float) -> None:
+        """Publish a render's duration and the live proxy count on window.statuspage.debug."""
+        self.window.statuspage.recordRender(kind, ms, live_proxy_count())
+
     def set_title(self, title: str) -> None:
         self.document.title = title
 
@@ -267,10 +271,12 @@ class Browser:
         cluster = None
         if not _is_null(action_el):
             action = str(action_el.dataset.action)
-            data_value = action_el.dataset.value
-            value = None if data_value is None or _is_null(data_value) else str(data_value)
-            data_cluster = action_el.dataset.cluster
-            if data_cluster is not None and not _is_null(data_cluster):
+            # A missing dataset key raises AttributeError on a JsProxy; getAttribute
+            # answers null instead.
+            data_value = action_el.getAttribute("data-value")
+            value = None if _is_null(data_value) else str(data_value)
+            data_cluster = action_el.getAttribute("data-cluster")
+            if not _is_null(data_cluster):
                 cluster = int(data_cluster)
         if str(target.id) == "guild-input":
             action, value = "lookup", str(target.value)
@@ -279,8 +285,9 @@ class Browser:
         if not _is_null(shard_el):
             shard_id = int(shard_el.dataset.shardId)
             grid = shard_el.parentElement
-            if not _is_null(grid) and grid.dataset.cluster is not None:
-                grid_cluster = int(grid.dataset.cluster)
+            grid_attr = None if _is_null(grid) else grid.getAttribute("data-cluster")
+            if not _is_null(grid_attr):
+                grid_cluster = int(grid_attr)
         return UiEvent(
             kind=str(event.type),
             action=action,
@@ -312,6 +319,8 @@ class IntlFormatter:
         opts = _js_object
         self._int = intl.NumberFormat.new(locale, opts({"maximumFractionDigits": 0}))
         self._dec: dict[int, Any] = {0: self._int}
+        self._ints: dict[int, str] = {}
+        self._durations: dict[DurationParts, str] = {}
         self._plural = intl.PluralRules.new(locale)
         self._relative = intl.RelativeTimeFormat.new(locale, opts({"numeric": "auto"}))
         self._clock = intl.DateTimeFormat.new(locale, opts({"timeStyle": "medium"}))
@@ -329,6 +338,14 @@ class IntlFormatter:
         self._list = intl.ListFormat.new(locale, opts({"type": "unit", "style": "long"}))
 
     def number(self, value: float, max_fraction_digits: int = 0) -> str:
+        # Shard ids and pings repeat every render: one JS call each per visit, not per pass.
+        if max_fraction_digits == 0 and type(value) is int:
+            text = self._ints.get(value)
+            if text is None:
+                if len(self._ints) > 50_000:
+                    self._ints.clear()
+                text = self._ints[value] = str(self._int.format(value))
+            return text
         fmt = self._dec.get(max_fraction_digits)
         if fmt is None:
             fmt = js.Intl.NumberFormat.new(
@@ -341,6 +358,14 @@ class IntlFormatter:
         return str(self._plural.select(count))
 
     def duration(self, parts: DurationParts) -> str:
+        text = self._durations.get(parts)
+        if text is None:
+            if len(self._durations) > 10_000:
+                self._durations.clear()
+            text = self._durations[parts] = self._format_duration(parts)
+        return text
+
+    def _format_duration(self, parts: DurationParts) -> str:
         values = {
             "days": parts.days,
             "hours": parts.hours,

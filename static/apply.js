@@ -104,5 +104,16 @@ function hideDetails() {
   if (pop && pop.matches(":popover-open")) pop.hidePopover();
 }
 
-window.statuspage = Object.freeze({ apply, liveNodeCount, showDetails, hideDetails });
+// Counters the page publishes for benchmarks, soak tests and curious operators:
+// render durations (ms, the view diff plus this apply) and live proxy counts.
+const debug = { renders: [], proxies: 0 };
+function recordRender(kind, ms, proxies) {
+  debug.renders.push({ kind, ms });
+  if (debug.renders.length > 200) debug.renders.splice(0, debug.renders.length - 200);
+  debug.proxies = proxies;
+}
+
+window.statuspage = Object.freeze({
+  apply, liveNodeCount, showDetails, hideDetails, recordRender, debug,
+});
 })();

@@ -74,4 +74,5 @@ class PageState:
         return replace(self, rejection=problem, error=f"ack:{problem.code.value}")
 
     def with_connection(self, connection: Connection, error: str | None = None) -> PageState:
-        return replace(self, connection=connection, error=error)
+        # A newer reason supersedes the rejected answer's; the notice shows only the latest.
+        return replace(self, connection=connection, error=error, rejection=None)

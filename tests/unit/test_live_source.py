@@ -24,15 +24,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from socketio import base_client as sio_base_client
 from socketio import exceptions as sio_exceptions
-from tests.unit.test_engineio_ws import (
-    WAIT,
-    FakeBridge,
-    FakeWebSocket,
-    imported_modules,
-    later,
-    run,
-    within,
-)
 
 from app.model.page_state import Connection, SourceKind
 from app.transport import live, source
@@ -47,6 +38,15 @@ from app.transport.live import (
     SourceUnavailable,
     TokenError,
     backoff_delay,
+)
+from tests.unit.test_engineio_ws import (
+    WAIT,
+    FakeBridge,
+    FakeWebSocket,
+    imported_modules,
+    later,
+    run,
+    within,
 )
 
 C, OK, RE, OFF = (
