@@ -41,6 +41,21 @@ _FOLD_HEALTHY_ABOVE = 12
 _REFRESH_DEADLINE_SECONDS = 20.0
 
 
+async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
+    """Wait until ``event`` is set or ``timeout`` seconds pass (``None``: no limit).
+
+    Not ``asyncio.wait_for``: its timeout is a ``call_at`` computed a moment earlier, and
+    Pyodide's WebLoop raises "Can't schedule in the past" when a tiny timeout has already
+    elapsed by then, which killed the refresh loop for good. ``asyncio.wait`` schedules a
+    relative ``call_later`` instead.
+    """
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=timeout)
+    finally:
+        waiter.cancel()
+
+
 class BrowserPort(Protocol):
     window: Any
     document: Any
@@ -192,9 +207,7 @@ class Controller:
                     self.scheduler.on_request_finished(self.monotonic(), ok)
                 continue
             self._wake.clear()
-            wait = self.scheduler.next_wakeup(now)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            await _wait_event(self._wake, self.scheduler.next_wakeup(now))
 
     async def _tick(self) -> None:
         while not self._closed:
@@ -267,8 +280,7 @@ class Controller:
             if remaining <= 0:
                 return
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
+            await _wait_event(self._wake, remaining)
 
     async def _mock_source(self) -> StatusSource:
         if self._mock is None:
