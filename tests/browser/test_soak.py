@@ -1,0 +1,87 @@
+"""A tab left open for a week, compressed: 5,000 refreshes against changing data.
+
+The demo backend evolves its clusters every 50 ms and the page refreshes every 50 ms (the
+configuration allows it), so every cycle renders new data. After ~500 cycles (warmed up)
+and again after 5,000 the page is sampled after forced garbage collection: Pyodide's wasm
+memory, the JS heap, DOM elements, live listener proxies, the applier's key map and Python
+objects. None may grow by more than 5 %. The measuring lives in ``tests/browser/soak.py`` so
+a benchmark can run the same thing; run with ``-s`` to see the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.backends import Backend
+from tests.browser.soak import SOAK_BROWSER_ARGS, run_soak
+from tests.conftest import (
+    CHROMIUM_ARGS,
+    PUBLIC_HOST,
+    Served,
+    built_site,
+    chromium_path,
+    live_env,
+    open_page,
+    serve,
+    watch,
+)
+
+pytestmark = pytest.mark.browser
+
+REFRESH_S = 0.05
+EARLY_CYCLES = 500
+LATE_CYCLES = 5000
+MAX_GROWTH = 0.05
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Backend]:
+    with Backend("python", scenario="degraded", clusters=4, shards_per_cluster=4, tick=0.05) as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def site(server: Backend, sites_dir: Path) -> Iterator[Served]:
+    served = serve(built_site(sites_dir, **live_env(server, refresh=REFRESH_S)), PUBLIC_HOST)
+    yield served
+    served.close()
+
+
+@pytest.fixture(scope="module")
+def soak_browser(playwright_instance: Any) -> Iterator[Any]:
+    """Chromium with precise memory figures and a callable gc()."""
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *SOAK_BROWSER_ARGS]
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.mark.timeout(900)
+def test_five_thousand_refreshes_grow_nothing(
+    server: Backend, site: Served, soak_browser: Any
+) -> None:
+    context = soak_browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        watched = watch(context.new_page())
+        server.reset()
+        open_page(watched, site.url)
+        page = watched.page
+        result = run_soak(page, server, early_cycles=EARLY_CYCLES, late_cycles=LATE_CYCLES)
+        print()
+        print(result.report())
+        stats = server.stats()
+        assert result.late.cycles >= LATE_CYCLES
+        assert stats["connects"] == 1, "the connection should have held the whole time"
+        assert stats["max_in_flight"] <= 1
+        assert page.get_attribute("html", "data-source") == "live"
+        assert page.get_attribute("html", "data-stale") is None
+        assert watched.page_errors == []
+        assert watched.console_errors == []
+        assert result.grown(MAX_GROWTH) == {}, result.report()
+    finally:
+        context.close()
