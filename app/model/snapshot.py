@@ -35,7 +35,7 @@ Public names:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeGuard
 
@@ -126,14 +126,15 @@ class Snapshot:
 
     clusters: tuple[Cluster, ...]
     problems: tuple[Problem, ...] = ()
+    # Every shard of every cluster, in cluster order: derived once, read on every render.
+    shards: tuple[Shard, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shards", tuple(s for c in self.clusters for s in c.shards))
 
     @property
     def overall(self) -> OverallStatus:
         return overall_status(self.clusters)
-
-    @property
-    def shards(self) -> tuple[Shard, ...]:
-        return tuple(s for c in self.clusters for s in c.shards)
 
 
 @dataclass(frozen=True, slots=True)

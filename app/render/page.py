@@ -40,6 +40,10 @@ from app.render.vdom import El, Op, diff
 __all__ = ["PageView", "UiState", "visible_shards"]
 
 _MAX_PROBLEMS_SHOWN = 50
+# A grid of more tiles than this is drawn in part (problems first, then by id): past a
+# thousand tiles nobody reads them one by one, and 100,000 would stall the page for
+# seconds on every refresh. The filters and the lookup reach every shard.
+_MAX_TILES_PER_CLUSTER = 1_000
 _SPARK_W, _SPARK_H = 120, 28
 
 
@@ -69,6 +73,40 @@ def visible_shards(cluster: Cluster, ui: UiState) -> tuple[Shard, ...]:
     return shards
 
 
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    """What the summary, legend and banner count, once per snapshot rather than per pass."""
+
+    healthy: int
+    ready: int
+    running: int
+    guilds: int
+    members: int
+    average_ping: int | None
+    by_state: dict[ShardState, int]
+    ready_by_cluster: dict[int, int]
+
+
+def _count(snapshot: Snapshot) -> _Counts:
+    by_state = dict.fromkeys(ShardState, 0)
+    for shard in snapshot.shards:
+        by_state[shard.state] += 1
+    pings = [s.ping_ms for s in snapshot.shards if s.ping_ms is not None]
+    clusters = snapshot.clusters
+    return _Counts(
+        healthy=sum(n for st, n in by_state.items() if SHARD_STYLES[st].health is Health.HEALTHY),
+        ready=by_state[ShardState.READY],
+        running=sum(1 for c in clusters if c.state is ClusterState.RUNNING),
+        guilds=sum(c.guilds or 0 for c in clusters),
+        members=sum(c.members or 0 for c in clusters),
+        average_ping=round(sum(pings) / len(pings)) if pings else None,
+        by_state=by_state,
+        ready_by_cluster={
+            c.id: sum(1 for s in c.shards if s.state is ShardState.READY) for c in clusters
+        },
+    )
+
+
 def _cluster_visible(cluster: Cluster, shards: tuple[Shard, ...], ui: UiState) -> bool:
     if ui.state_filter is not None:
         return bool(shards)
@@ -91,6 +129,16 @@ class PageView:
         # bounded by what is on screen.
         self._memo: dict[tuple[object, ...], El] = {}
         self._next_memo: dict[tuple[object, ...], El] = {}
+        self._counted: tuple[Snapshot, _Counts] | None = None
+        self._capped: dict[tuple[object, ...], tuple[tuple[Shard, ...], tuple[Shard, ...]]] = {}
+
+    def counts(self, snapshot: Snapshot) -> _Counts:
+        # Compared by identity: a new answer is a new Snapshot, and the once-a-second
+        # redraws between answers reuse the counts.
+        if self._counted is None or self._counted[0] is not snapshot:
+            self._counted = (snapshot, _count(snapshot))
+            self._capped.clear()
+        return self._counted[1]
 
     def render(
         self, state: PageState, ui: UiState, now_ms: float, changes: ChangeLog | None = None
@@ -147,6 +195,7 @@ class PageView:
         yield from self._toolbar(ui)
         clusters = state.snapshot.clusters if state.snapshot else ()
         found = self.found_shard(state.snapshot, ui)
+        counts = self.counts(state.snapshot) if state.snapshot else None
         cards = []
         for cluster in clusters:
             shards = visible_shards(cluster, ui)
@@ -154,7 +203,8 @@ class PageView:
                 # The visitor's own shard stays on screen whatever the filters say.
                 shards = tuple(s for s in cluster.shards if s in shards or s.id == found)
             if _cluster_visible(cluster, shards, ui):
-                cards.append(self._cluster(cluster, shards, ui, now_ms, changes, found))
+                ready = counts.ready_by_cluster[cluster.id] if counts else 0
+                cards.append(self._cluster(cluster, shards, ui, now_ms, changes, found, ready))
         yield El("div", "#clusters", children=tuple(cards))
         yield from self._changes(changes)
         yield self._details(state.snapshot, ui, changes)
@@ -189,15 +239,13 @@ class PageView:
         clusters = state.snapshot.clusters
         if not clusters:
             return self.t.text("overall.detail.no_clusters")
-        running = sum(1 for c in clusters if c.state is ClusterState.RUNNING)
-        shards = state.snapshot.shards
-        ready = sum(1 for s in shards if SHARD_STYLES[s.state].health is Health.HEALTHY)
+        counts = self.counts(state.snapshot)
         return self.t.text(
             "overall.detail",
-            running=self.fmt.number(running),
+            running=self.fmt.number(counts.running),
             clusters=self._count("count.clusters", len(clusters)),
-            ready=self.fmt.number(ready),
-            shards=self._count("count.shards", len(shards)),
+            ready=self.fmt.number(counts.healthy),
+            shards=self._count("count.shards", len(state.snapshot.shards)),
         )
 
     def _updated(self, state: PageState, stale: bool, now_ms: float) -> str:
@@ -287,14 +335,11 @@ class PageView:
     def _summary(self, snapshot: Snapshot | None) -> El:
         if snapshot is None:
             return El("dl", "#summary-facts")
-        shards = snapshot.shards
-        clusters = snapshot.clusters
-        ready = sum(1 for s in shards if s.state is ShardState.READY)
-        running = sum(1 for c in clusters if c.state is ClusterState.RUNNING)
-        guilds = sum(c.guilds or 0 for c in clusters)
-        members = sum(c.members or 0 for c in clusters)
-        pings = [s.ping_ms for s in shards if s.ping_ms is not None]
-        average = self._ping(round(sum(pings) / len(pings)) if pings else None)
+        counts = self.counts(snapshot)
+        shards, clusters = snapshot.shards, snapshot.clusters
+        ready, running = counts.ready, counts.running
+        guilds, members = counts.guilds, counts.members
+        average = self._ping(counts.average_ping)
         of = self.t.text
         facts = (
             ("ready", of("summary.ready"), self._of(ready, len(shards))),
@@ -324,9 +369,7 @@ class PageView:
         return self.t.text("summary.of", part=self.fmt.number(part), total=self.fmt.number(total))
 
     def _legend(self, snapshot: Snapshot | None, ui: UiState) -> El:
-        counts = {state: 0 for state in ShardState}
-        for shard in snapshot.shards if snapshot else ():
-            counts[shard.state] += 1
+        counts = self.counts(snapshot).by_state if snapshot else dict.fromkeys(ShardState, 0)
         buttons = []
         for state, style in SHARD_STYLES.items():
             pressed = ui.state_filter is state
@@ -430,6 +473,7 @@ class PageView:
         now_ms: float,
         changes: ChangeLog,
         found: int | None,
+        ready: int,
     ) -> El:
         """A cluster card, built from parts that are each reused while their inputs hold.
 
@@ -442,7 +486,6 @@ class PageView:
         found_here = found if found in cluster.shard_ids else None
         collapsed = cluster.id in ui.collapsed and found_here is None
         uptime = self._uptime(cluster, now_ms)
-        ready = sum(1 for s in cluster.shards if s.state is ShardState.READY)
         children = [
             self._remember(
                 ("head", cluster.id, cluster.state, bool(cluster.shards), collapsed),
@@ -457,6 +500,8 @@ class PageView:
         if spark is not None:
             children.append(spark)
         if shards and not collapsed:
+            total = len(shards)
+            shards = self._cap(cluster.id, shards, ui, found_here)
             roving = ui.focus_shard.get(cluster.id)
             if roving not in {s.id for s in shards}:
                 roving = shards[0].id
@@ -468,6 +513,19 @@ class PageView:
                     lambda: self._cluster_grid(cluster, shards, ui, roving, found_here),
                 )
             )
+            if len(shards) < total:
+                children.append(
+                    El(
+                        "p",
+                        f"{key}cap",
+                        (("class", "grid-note"),),
+                        self.t.text(
+                            "cluster.tiles_capped",
+                            shown=self.fmt.number(len(shards)),
+                            total=self.fmt.number(total),
+                        ),
+                    )
+                )
         return El(
             "article",
             key,
@@ -479,6 +537,17 @@ class PageView:
             ),
             children=tuple(children),
         )
+
+    def _cap(
+        self, cluster_id: int, shards: tuple[Shard, ...], ui: UiState, found: int | None
+    ) -> tuple[Shard, ...]:
+        if len(shards) <= _MAX_TILES_PER_CLUSTER:
+            return shards
+        key = (cluster_id, found, ui.open_shard)
+        cached = self._capped.get(key)
+        if cached is None or cached[0] is not shards:
+            cached = self._capped[key] = (shards, _capped(shards, ui, found))
+        return cached[1]
 
     def _cluster_head(self, cluster: Cluster, collapsed: bool) -> El:
         style = CLUSTER_STYLES[cluster.state]
@@ -788,6 +857,22 @@ class PageView:
         return self.t.text(
             "cluster.shards_ready", ready=self.fmt.number(ready), total=self.fmt.number(total)
         )
+
+
+def _capped(shards: tuple[Shard, ...], ui: UiState, found: int | None) -> tuple[Shard, ...]:
+    """At most ``_MAX_TILES_PER_CLUSTER`` tiles: the visitor's own and open shard, then
+    the ones with problems, then the rest, drawn in id order."""
+    if len(shards) <= _MAX_TILES_PER_CLUSTER:
+        return shards
+    wanted = {found, ui.open_shard}
+
+    def rank(shard: Shard) -> int:
+        if shard.id in wanted:
+            return 0
+        return 1 if SHARD_STYLES[shard.state].health is not Health.HEALTHY else 2
+
+    kept = sorted(shards, key=rank)[:_MAX_TILES_PER_CLUSTER]
+    return tuple(sorted(kept, key=lambda s: s.id))
 
 
 def _link(state: PageState) -> str:

@@ -346,10 +346,10 @@ def test_unusable_answer_keeps_the_last_good_data(page: Any, server: Backend, na
 
 @pytest.mark.timeout(420)
 def test_a_hundred_thousand_shards(page: Any, server: Backend) -> None:
-    """One cluster with 100,000 shards: rendered, still refreshing, back to normal after.
+    """One cluster with 100,000 shards: parsed whole, drawn in part, still refreshing.
 
-    Slow (each refresh of this much data keeps the main thread busy for seconds), so the
-    DOM is polled once a second rather than every frame, and nothing is timed.
+    The grid shows a thousand tiles (problems first) and says how many it leaves out.
+    That the lookup still reaches an undrawn shard is a unit test (test_page_view).
     """
     count = 100_000
     states = [0, 0, 0, 2, 5, 8]
@@ -359,15 +359,15 @@ def test_a_hundred_thousand_shards(page: Any, server: Backend) -> None:
     )
     started = time.monotonic()
     server.set_ack(ok([big, cluster(1, shards=[shard(count)])]))
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-shard-id]').length === n",
-        arg=count + 1,
-        polling=1000,
-        timeout=180_000,
-    )
-    print(f"100,000 shards on screen {time.monotonic() - started:.1f} s after set_ack")
+    page.wait_for_selector("[data-cluster-id='0'] .grid-note", timeout=120_000)
+    print(f"100,000 shards answered, drawn {time.monotonic() - started:.1f} s after set_ack")
     assert cluster_ids(page) == [0, 1]
-    assert page.get_attribute(f"[data-shard-id='{count - 1}']", "data-state") == "Reconnecting"
+    drawn = page.locator("[data-cluster-id='0'] [data-shard-id]")
+    assert drawn.count() == 1_000
+    # Problems come first: every drawn tile of cluster 0 is one of the unhealthy states.
+    assert "Ready" not in drawn.evaluate_all("els => els.map(e => e.dataset.state)")
+    note = page.inner_text("[data-cluster-id='0'] .grid-note")
+    assert "1,000" in note and "100,000" in note
     keeps_refreshing(server, timeout=120)
     assert page.evaluate("1 + 1") == 2
     assert page.locator("#diagnostics").is_hidden()  # nothing wrong with it, only big

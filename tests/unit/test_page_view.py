@@ -467,3 +467,50 @@ def test_problem_codes_all_have_messages(view: PageView) -> None:
     """Every ProblemCode renders (its ``problem.<code>`` message exists in en.json)."""
     for code in ProblemCode:
         assert view.problem_text(Problem(code, True, cluster_id=1, detail="x")).endswith(" x")
+
+
+def _big_cluster_state(count: int) -> PageState:
+    """One running cluster with ``count`` shards; every fifth one is Reconnecting."""
+    shards = [{"id": i, "ping": 40, "status": 2 if i % 5 == 0 else 0} for i in range(count)]
+    ack = {
+        "success": True,
+        "data": [
+            {
+                "id": 0,
+                "status": "running",
+                "shardList": list(range(count)),
+                "createdAt": NOW - 3_600_000,
+                "guilds": 1,
+                "members": 1,
+                "shards": shards,
+            }
+        ],
+    }
+    return live(snapshot_of(json.dumps(ack)))
+
+
+def test_a_huge_grid_draws_a_thousand_tiles_problems_first_and_says_so(view: PageView) -> None:
+    """5,000 shards: 1,000 tiles, every Reconnecting one among them, and a note with both counts."""
+    ops = view.render(_big_cluster_state(5_000), UiState(), NOW)
+    tiles = {key: attrs for _, key, attrs, _ in created(ops) if "data-shard-id" in attrs}
+    assert len(tiles) == 1_000
+    assert sum(1 for a in tiles.values() if a["data-state"] == "Reconnecting") == 1_000
+    notes = [text for _, key, _, text in created(ops) if key == "c0cap"]
+    assert notes == [
+        "Showing 1,000 of 5,000 shards, problems first. Filter by state or look up "
+        "your server to reach any other."
+    ]
+
+
+def test_the_visitors_shard_is_drawn_even_past_the_cut(view: PageView) -> None:
+    """A healthy shard that the cut would leave out is drawn, marked data-found, when looked up."""
+    from app.model.shard_lookup import parse_guild_input
+
+    state = _big_cluster_state(5_000)
+    guild = (4_999 + 5_000 * 10**6) << 22  # (guild >> 22) % 5000 == 4999, a Ready shard
+    ui = UiState(lookup=parse_guild_input(str(guild)))
+    ops = view.render(state, ui, NOW)
+    tiles = {key: attrs for _, key, attrs, _ in created(ops) if "data-shard-id" in attrs}
+    assert "s4999" in tiles
+    assert "data-found" in tiles["s4999"]
+    assert [k for k, a in tiles.items() if "data-found" in a] == ["s4999"]
