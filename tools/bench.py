@@ -1,0 +1,305 @@
+"""``make bench``: how fast the page boots and renders, as ratios against a floor.
+
+    python tools/bench.py [--runs 5] [--skip-scale] [--skip-soak]
+
+Every figure is measured in this run, next to a baseline measured in the same run on
+the same machine, and printed with its goal. Absolute times on a shared machine are
+noise; the ratios are the result.
+
+- floor: a bare Pyodide page (same self-hosted runtime, same server) that only boots
+  and sets ``html[data-ready]``. Medians of cold runs (fresh browser context each).
+- time to data-ready, mock and live: the real page, same conditions.
+- longest main-thread task during boot (PerformanceObserver ``longtask``).
+- repeat visit in a persistent context: bytes transferred and time to data-ready.
+- bytes of the first visit, raw and gzip-compressed (what a CDN sends at least).
+- cumulative layout shift from navigation until two seconds after data-ready.
+- scale: 10,000 shards in 625 clusters, render times measured inside the page.
+- soak: memory, DOM nodes and proxies early vs late over thousands of refreshes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+
+from tests.backends import Backend  # noqa: E402
+from tests.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tools.build import build, npm_version  # noqa: E402
+from tools.serve import make_server  # noqa: E402
+
+# Installed before any page script: records when data-ready appears, every long task
+# and every layout shift, so the figures come from the page's own clock.
+PROBE = """
+(() => {
+  const probe = window.__bench = {ready: null, longtasks: [], cls: 0};
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) probe.longtasks.push([e.startTime, e.duration]);
+  }).observe({type: 'longtask', buffered: true});
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) probe.cls += e.value;
+  }).observe({type: 'layout-shift', buffered: true});
+  new MutationObserver((_, observer) => {
+    if (document.documentElement.hasAttribute('data-ready')) {
+      probe.ready = performance.now();
+      observer.disconnect();
+    }
+  // The document, not documentElement: init scripts run before <html> is parsed.
+  }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-ready']});
+})();
+"""
+
+# An external module, so the floor runs under the same CSP as the page.
+FLOOR_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>floor</title>
+<script type="module" src="floor.mjs"></script></head><body></body></html>
+"""
+FLOOR_SCRIPT = """import { loadPyodide } from "{pyodide}/pyodide.mjs";
+const py = await loadPyodide({indexURL: "{pyodide}/"});
+py.runPython("1 + 1");
+document.documentElement.setAttribute("data-ready", "");
+"""
+
+
+class Site:
+    def __init__(self, directory: Path) -> None:
+        self.server = make_server(directory, "127.0.0.1", 0)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def build_site(out: Path, env: dict[str, str]) -> Site:
+    build(out, env)
+    pyodide = f"/_r/pyodide-{npm_version('pyodide')}"
+    (out / "floor").mkdir()
+    (out / "floor" / "index.html").write_text(FLOOR_PAGE)
+    (out / "floor" / "floor.mjs").write_text(FLOOR_SCRIPT.replace("{pyodide}", pyodide))
+    return Site(out)
+
+
+def cold_visit(browser: Browser, url: str) -> dict[str, Any]:
+    """One visit in a fresh context: nothing cached."""
+    context = browser.new_context()
+    try:
+        return visit(context, url)
+    finally:
+        context.close()
+
+
+def visit(context: Any, url: str) -> dict[str, Any]:
+    page = context.new_page()
+    page.add_init_script(PROBE)
+    page.goto(url)
+    page.wait_for_function("window.__bench && window.__bench.ready !== null", timeout=120_000)
+    page.wait_for_timeout(2000)  # a fixed window after ready, to collect late layout shifts
+    probe = page.evaluate("window.__bench")
+    resources = page.evaluate(
+        """() => [performance.getEntriesByType('navigation')[0],
+                  ...performance.getEntriesByType('resource')]
+                 .map(e => [e.name, e.transferSize, e.encodedBodySize])"""
+    )
+    page.close()
+    boot = [d for start, d in probe["longtasks"] if start < probe["ready"]]
+    return {
+        "ready_ms": probe["ready"],
+        "longest_task_ms": max(boot, default=0.0),
+        "cls": probe["cls"],
+        "transfer_bytes": sum(r[1] for r in resources),
+        "resources": resources,
+    }
+
+
+def median_of(runs: int, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    samples = [measure() for _ in range(runs)]
+    return {
+        key: statistics.median(s[key] for s in samples)
+        for key in ("ready_ms", "longest_task_ms", "cls", "transfer_bytes")
+    } | {"resources": samples[-1]["resources"], "samples": [s["ready_ms"] for s in samples]}
+
+
+def compressed_size(site_dir: Path, site_url: str, resources: list[list[Any]]) -> tuple[int, int]:
+    raw = packed = 0
+    for name, _, _ in resources:
+        if not name.startswith(site_url):
+            continue
+        path = name[len(site_url) :].split("?", 1)[0]
+        file = site_dir / path.lstrip("/")
+        if file.is_dir() or path.endswith("/"):
+            file = file / "index.html"
+        if not file.exists():
+            continue
+        data = file.read_bytes()
+        raw += len(data)
+        packed += len(gzip.compress(data, compresslevel=9))
+    return raw, packed
+
+
+def line(name: str, value: str, goal: str = "") -> None:
+    print(f"  {name:<46} {value:>22}   {goal}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-soak", action="store_true")
+    args = parser.parse_args()
+    runs = max(5, args.runs)
+    work = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
+    print(f"bench: {runs} cold runs each, Chromium at {chromium_path()}, 2 cores shared")
+    with sync_playwright() as p, Backend("python", scenario="degraded") as backend:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        mock = build_site(work / "mock", {"STATUSPAGE_MOCK": "always"})
+        live = build_site(
+            work / "live",
+            {
+                "STATUSPAGE_TOKEN_URL": backend.token_url,
+                "STATUSPAGE_WS_URL": backend.ws_url,
+                "STATUSPAGE_MOCK": "never",
+            },
+        )
+        try:
+            # Interleave floor and page runs so machine noise hits both alike.
+            floor_samples, mock_samples, live_samples = [], [], []
+            for _ in range(runs):
+                floor_samples.append(cold_visit(browser, mock.url + "/floor/"))
+                mock_samples.append(cold_visit(browser, mock.url + "/?scenario=degraded"))
+                live_samples.append(cold_visit(browser, live.url + "/"))
+            floor = median_of(len(floor_samples), iter(floor_samples).__next__)
+            mock_run = median_of(len(mock_samples), iter(mock_samples).__next__)
+            live_run = median_of(len(live_samples), iter(live_samples).__next__)
+
+            print("\nfirst visit (median of cold runs)")
+            line("bare Pyodide boot (floor)", f"{floor['ready_ms']:.0f} ms", "baseline")
+            for name, run in (("mock", mock_run), ("live", live_run)):
+                ratio = run["ready_ms"] / floor["ready_ms"]
+                line(
+                    f"navigation -> data-ready, {name}",
+                    f"{ratio:.2f} x floor",
+                    f"goal <= 1.15 x  ({run['ready_ms']:.0f} ms)",
+                )
+            line(
+                "longest main-thread task during boot, mock",
+                f"{mock_run['longest_task_ms']:.0f} ms",
+                "goal <= 200 ms",
+            )
+            line("  same, bare Pyodide floor", f"{floor['longest_task_ms']:.0f} ms", "reference")
+            line("cumulative layout shift, mock", f"{mock_run['cls']:.3f}", "goal <= 0.05")
+            raw, packed = compressed_size(work / "mock", mock.url, mock_run["resources"])
+            line("first visit bytes, raw", f"{raw / 1e6:.2f} MB", "")
+            line(
+                "first visit bytes, gzip -9 (CDN sends <= this)", f"{packed / 1e6:.2f} MB", "report"
+            )
+
+            print("\nrepeat visit (persistent context, warm HTTP cache)")
+            profile = work / "profile"
+            context = p.chromium.launch_persistent_context(
+                profile, executable_path=chromium_path(), args=CHROMIUM_ARGS
+            )
+            try:
+                cold = visit(context, mock.url + "/?scenario=degraded")
+                warm = [visit(context, mock.url + "/?scenario=degraded") for _ in range(runs)]
+            finally:
+                context.close()
+            warm_ready = statistics.median(w["ready_ms"] for w in warm)
+            warm_bytes = statistics.median(w["transfer_bytes"] for w in warm)
+            line("bytes transferred on repeat", f"{warm_bytes / 1e3:.1f} KB", "goal <= 100 KB")
+            line(
+                "repeat / cold time to data-ready",
+                f"{warm_ready / cold['ready_ms']:.2f} x",
+                f"goal <= 0.8 x  ({warm_ready:.0f} / {cold['ready_ms']:.0f} ms)",
+            )
+
+            if not args.skip_scale:
+                scale(browser, backend, work)
+            if not args.skip_soak:
+                soak(p, work)
+        finally:
+            browser.close()
+            mock.close()
+            live.close()
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def scale(browser: Browser, backend: Backend, work: Path) -> None:
+    """10,000 shards in 625 clusters: render times as the page itself measures them."""
+    print("\nscale: 625 clusters x 16 shards = 10,000 shards (render times inside the page)")
+    backend.set_scenario("degraded", clusters=625, shards_per_cluster=16)
+    site = build_site(
+        work / "scale",
+        {
+            "STATUSPAGE_TOKEN_URL": backend.token_url,
+            "STATUSPAGE_WS_URL": backend.ws_url,
+            "STATUSPAGE_MOCK": "never",
+            "STATUSPAGE_REFRESH_SECONDS": "1",
+        },
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/")
+        page.wait_for_function(
+            "window.statuspage.debug && window.statuspage.debug.renders.length >= 8",
+            timeout=180_000,
+        )
+        renders = page.evaluate("window.statuspage.debug.renders")
+    finally:
+        context.close()
+        site.close()
+        backend.set_scenario("degraded", clusters=4, shards_per_cluster=4)
+    first = next(r for r in renders if r["kind"] == "data")
+    refreshes = [r["ms"] for r in renders if r["kind"] == "data"][1:]
+    line("first render with data", f"{first['ms']:.0f} ms", "goal <= 300 ms")
+    line("render per refresh (median)", f"{statistics.median(refreshes):.0f} ms", "goal <= 50 ms")
+    line("render per refresh (max)", f"{max(refreshes):.0f} ms", "")
+
+
+def soak(playwright: Any, work: Path) -> None:
+    """The soak test's measurement (tests/browser/soak.py), 5,000 refreshes at 50 ms."""
+    from tests.browser.soak import SOAK_BROWSER_ARGS, run_soak
+
+    print("\nsoak: 5,000 refresh cycles against changing data (growth early -> late)")
+    with Backend("python", scenario="degraded", tick=0.05) as backend:
+        site = build_site(
+            work / "soak",
+            {
+                "STATUSPAGE_TOKEN_URL": backend.token_url,
+                "STATUSPAGE_WS_URL": backend.ws_url,
+                "STATUSPAGE_MOCK": "never",
+                "STATUSPAGE_REFRESH_SECONDS": "0.05",
+            },
+        )
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *SOAK_BROWSER_ARGS]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(site.url + "/")
+            page.wait_for_selector("html[data-ready]", state="attached", timeout=120_000)
+            result = run_soak(page, backend, progress=None)
+        finally:
+            browser.close()
+            site.close()
+    for name, growth in result.growth().items():
+        line(f"{name} growth", f"{growth * 100:+.2f} %", "goal <= +5 %")
+    print(result.report())
+
+
+if __name__ == "__main__":
+    main()
