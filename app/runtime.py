@@ -63,6 +63,12 @@ __all__ = [
 
 _live_proxies = 0
 _THEME_KEY = "statuspage-theme"
+# Formatting caches are cleared when they reach this size. Ids and pings repeat and are
+# back after one pass; guild counts and young uptimes are always new, and a tab left
+# open for a week must not keep every one it ever showed (the soak test counts them).
+_CACHE_LIMIT = 2048
+# Each cached duration is a DurationParts object the garbage collector tracks.
+_DURATION_CACHE_LIMIT = 256
 
 
 def live_proxy_count() -> int:
@@ -342,7 +348,7 @@ class IntlFormatter:
         if max_fraction_digits == 0 and type(value) is int:
             text = self._ints.get(value)
             if text is None:
-                if len(self._ints) > 50_000:
+                if len(self._ints) >= _CACHE_LIMIT:
                     self._ints.clear()
                 text = self._ints[value] = str(self._int.format(value))
             return text
@@ -360,7 +366,7 @@ class IntlFormatter:
     def duration(self, parts: DurationParts) -> str:
         text = self._durations.get(parts)
         if text is None:
-            if len(self._durations) > 10_000:
+            if len(self._durations) >= _DURATION_CACHE_LIMIT:
                 self._durations.clear()
             text = self._durations[parts] = self._format_duration(parts)
         return text
