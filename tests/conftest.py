@@ -163,6 +163,20 @@ def watched(context: Any) -> Watched:
     return watch(context.new_page())
 
 
+# discord.js Status names by number, as discord.js documents them (a literal on purpose:
+# the app's own table in app/model/vocabulary.py is what these tests check).
+JS_STATE_NAMES = [
+    "Ready",
+    "Connecting",
+    "Reconnecting",
+    "Idle",
+    "Nearly",
+    "Disconnected",
+    "WaitingForGuilds",
+    "Identifying",
+    "Resuming",
+]
+
 READY = "html[data-ready]"
 BOOT_TIMEOUT_MS = 60_000
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Served, Watched, open_page
+from tests.conftest import JS_STATE_NAMES, ROOT, Served, Watched, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,18 +28,6 @@ RECONNECTING_GUILD = 1174109841002598546  # shard 1: cluster 0, Reconnecting
 DEVELOPERS = 613425648685547541  # shard 8: cluster 2, starting
 STOPPED_GUILD = 1174109841048735890  # shard 12: cluster 3, stopped
 CHANNEL, MESSAGE = 381887113391505410, 1234567890123456789
-
-JS_STATE_NAMES = [
-    "Ready",
-    "Connecting",
-    "Reconnecting",
-    "Idle",
-    "Nearly",
-    "Disconnected",
-    "WaitingForGuilds",
-    "Identifying",
-    "Resuming",
-]
 
 
 def expected(guild_id: int) -> tuple[int, dict[str, Any]]:

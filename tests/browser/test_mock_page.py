@@ -7,21 +7,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, Served, Watched, open_page
+from tests.conftest import JS_STATE_NAMES, ROOT, Served, Watched, open_page
 
 pytestmark = pytest.mark.browser
 
-JS_STATE_NAMES = [
-    "Ready",
-    "Connecting",
-    "Reconnecting",
-    "Idle",
-    "Nearly",
-    "Disconnected",
-    "WaitingForGuilds",
-    "Identifying",
-    "Resuming",
-]
 EXPECTED_STATUS = {
     "operational": "operational",
     "degraded": "degraded",

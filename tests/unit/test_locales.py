@@ -627,29 +627,6 @@ def test_the_hard_coded_text_scans_catch_what_they_should() -> None:
 
 
 @pytest.mark.parametrize(
-    ("locale", "n", "category"),
-    [
-        ("en", 0, "other"),
-        ("en", 1, "one"),
-        ("en", 2, "other"),
-        ("de", 1, "one"),
-        ("de", 0, "other"),
-        ("fr", 0, "one"),
-        ("fr", 1, "one"),
-        ("fr", 1.5, "one"),
-        ("fr", 2, "other"),
-        ("fr", 1_000_000, "many"),
-        ("es", 0, "other"),
-        ("es", 1, "one"),
-        ("es", 2, "other"),
-        ("es", 1_000_000, "many"),
-    ],
-)
-def test_plural_category(locale: str, n: float, category: str) -> None:
-    assert plural_category(locale, n) == category
-
-
-@pytest.mark.parametrize(
     ("locale", "key", "n", "expected"),
     [
         ("en", "count.shards", 0, "0 shards"),
