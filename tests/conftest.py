@@ -8,6 +8,7 @@ nothing depends on test order.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -81,6 +82,18 @@ def serve(directory: Path, host: str = "127.0.0.1") -> Served:
     server = make_server(directory, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return Served(directory, f"http://{host}:{server.server_address[1]}", server)
+
+
+@contextlib.contextmanager
+def serve_live(
+    backend: Any, sites_dir: Path, host: str = "127.0.0.1", **env: Any
+) -> Iterator[Served]:
+    """A site built against ``backend`` (``live_env`` options in ``env``), served."""
+    served = serve(built_site(sites_dir, **live_env(backend, **env)), host)
+    try:
+        yield served
+    finally:
+        served.close()
 
 
 def live_env(backend: Any, mock: str = "never", refresh: float = 15) -> dict[str, str]:

@@ -20,10 +20,8 @@ from tests.conftest import (
     ROOT,
     Served,
     Watched,
-    built_site,
-    live_env,
     open_page,
-    serve,
+    serve_live,
     watch,
 )
 
@@ -460,11 +458,8 @@ def live_backend() -> Iterator[Backend]:
 
 @pytest.fixture(scope="module")
 def live_site(live_backend: Backend, sites_dir: Path) -> Iterator[Served]:
-    # Served on 127.0.0.1, a secure context: on PUBLIC_HOST over http Chromium logs an
-    # error about the site's Cross-Origin-Opener-Policy header.
-    served = serve(built_site(sites_dir, **live_env(live_backend, refresh=2)))
-    yield served
-    served.close()
+    with serve_live(live_backend, sites_dir, refresh=2) as served:
+        yield served
 
 
 def test_live_region_announces_only_a_change_of_overall_status(
@@ -505,9 +500,8 @@ def big_backend() -> Iterator[Backend]:
 
 @pytest.fixture(scope="module")
 def big_site(big_backend: Backend, sites_dir: Path) -> Iterator[Served]:
-    served = serve(built_site(sites_dir, **live_env(big_backend, refresh=15)))
-    yield served
-    served.close()
+    with serve_live(big_backend, sites_dir, refresh=15) as served:
+        yield served
 
 
 @pytest.mark.parametrize("width", [375, 1440])

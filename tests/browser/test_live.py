@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 
 from tests.backends import Backend
-from tests.conftest import PUBLIC_HOST, Served, Watched, built_site, live_env, open_page, serve
+from tests.conftest import (
+    PUBLIC_HOST,
+    Served,
+    Watched,
+    built_site,
+    live_env,
+    open_page,
+    serve,
+    serve_live,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -38,9 +47,8 @@ def python_backend() -> Iterator[Backend]:
 
 @pytest.fixture(scope="module")
 def python_site(python_backend: Backend, sites_dir: Path) -> Iterator[Served]:
-    served = serve(built_site(sites_dir, **live_env(python_backend, refresh=2)), PUBLIC_HOST)
-    yield served
-    served.close()
+    with serve_live(python_backend, sites_dir, PUBLIC_HOST, refresh=2) as served:
+        yield served
 
 
 @pytest.fixture
@@ -140,9 +148,8 @@ def node_backend() -> Iterator[Backend]:
 
 @pytest.fixture(scope="module")
 def node_site(node_backend: Backend, sites_dir: Path) -> Iterator[Served]:
-    served = serve(built_site(sites_dir, **live_env(node_backend, refresh=2)), PUBLIC_HOST)
-    yield served
-    served.close()
+    with serve_live(node_backend, sites_dir, PUBLIC_HOST, refresh=2) as served:
+        yield served
 
 
 @pytest.fixture
