@@ -57,14 +57,15 @@ async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
 
 
 class BrowserPort(Protocol):
-    window: Any
-    document: Any
+    """Listen targets are ``"window"`` and ``"document"``; handlers get an event object
+    with ``kind`` and ``persisted`` that ``ui_event`` reduces to a :class:`UiEvent`."""
 
     def location(self) -> tuple[str, str, str, str]: ...
     def visible(self) -> bool: ...
     def online(self) -> bool: ...
     def now_ms(self) -> float: ...
     def apply(self, ops: list[Any]) -> None: ...
+    def flush(self) -> None: ...
     def set_title(self, title: str) -> None: ...
     def set_favicon(self, drawing: list[tuple[Any, ...]], size: int) -> None: ...
     def announce(self, text: str) -> None: ...
@@ -151,11 +152,11 @@ class Controller:
 
     async def run(self) -> None:
         b = self.browser
-        b.listen(b.document, "visibilitychange", self._on_visibility)
-        b.listen(b.window, "focus", self._on_focus)
-        b.listen(b.window, "online", self._on_online)
-        b.listen(b.window, "offline", self._on_offline)
-        b.listen(b.window, "pagehide", self._on_pagehide)
+        b.listen("document", "visibilitychange", self._on_visibility)
+        b.listen("window", "focus", self._on_focus)
+        b.listen("window", "online", self._on_online)
+        b.listen("window", "offline", self._on_offline)
+        b.listen("window", "pagehide", self._on_pagehide)
         for kind in (
             "click",
             "keydown",
@@ -165,8 +166,9 @@ class Controller:
             "pointerover",
             "pointerout",
         ):
-            b.listen(b.document, kind, self._on_ui_event)
-        b.listen(b.document, "submit", self._on_submit)
+            b.listen("document", kind, self._on_ui_event)
+        # Listening takes the form over: the main thread prevents the submission itself.
+        b.listen("document", "submit", self._on_submit)
         self.ui.theme = b.stored_theme()
         self.ui.system_dark = b.prefers_dark()
         _, _, self.ui.search, _ = b.location()
@@ -350,8 +352,8 @@ class Controller:
 
     # -- the visitor's actions -------------------------------------------------------------
 
-    def _on_submit(self, event: Any) -> None:
-        event.preventDefault()
+    def _on_submit(self, _event: Any) -> None:
+        """Never reached: static/apply.js prevents the submission and sends nothing."""
 
     def _on_ui_event(self, raw: Any) -> None:
         event = self.browser.ui_event(raw)
@@ -401,7 +403,7 @@ class Controller:
             return False
         return True
 
-    def _ui_keydown(self, event: UiEvent, raw: Any) -> bool:
+    def _ui_keydown(self, event: UiEvent, _raw: Any) -> bool:
         if event.key == "Escape":
             return self._close_details()
         if event.shard_id is None or event.grid_cluster is None or self.state.snapshot is None:
@@ -425,7 +427,7 @@ class Controller:
         }
         if event.key not in moves:
             return False
-        raw.preventDefault()
+        # The page's own scrolling by these keys was prevented on the main thread.
         target = ids[max(0, min(len(ids) - 1, moves[event.key]))]
         self.ui.focus_shard[cluster.id] = target
         self.render()
@@ -495,9 +497,6 @@ class Controller:
         started = self.monotonic()
         now = self.browser.now_ms()
         self.browser.apply(self.view.render(self.state, self.ui, now, self.changes))
-        kind = "data" if self.state.snapshot is not self._rendered_snapshot else "view"
-        self._rendered_snapshot = self.state.snapshot
-        self.browser.record_render(kind, (self.monotonic() - started) * 1000)
         overall = self.state.overall
         label = self.view.overall_label(self.state)
         self.browser.set_title(self.t.text("title.status", status=label))
@@ -516,6 +515,11 @@ class Controller:
         if not self._ready and self.state.snapshot is not None:
             self._ready = True
             self.browser.mark_ready()
+        kind = "data" if self.state.snapshot is not self._rendered_snapshot else "view"
+        self._rendered_snapshot = self.state.snapshot
+        self.browser.record_render(kind, (self.monotonic() - started) * 1000)
+        # Everything above reaches the page as one call (one round trip from a worker).
+        self.browser.flush()
 
 
 _STATE_BY_JS_NAME = {state.js_name: state.name for state in ShardState}

@@ -6,8 +6,9 @@ and the browser-only functions are never called.
 
 Public names:
     IN_BROWSER
-    Browser                 the page's window/document, as the controller needs them
-    Listener                one registered event listener (proxy destroyed on close)
+    Browser                 the page, through ``window.statuspage`` (static/apply.js)
+    PageEvent               one DOM event as the main thread described it
+    Listener                one registered event listener (removed on close)
     IntlFormatter           ``app.model.format.Formatter`` on the browser's ``Intl``
     live_proxy_count()      debug counter of proxies handed to JS and not yet destroyed
     make_bridge()           WebSocket capabilities for the engine.io transport
@@ -18,12 +19,17 @@ Quirks worth knowing (each cost someone an afternoon):
 - A Python callable handed to JS must be wrapped in ``create_proxy`` and the proxy
   destroyed when done, or it lives (and keeps its closure alive) as long as the tab.
 - ``to_js`` on a dict gives a JS ``Map`` unless ``dict_converter=Object.fromEntries``.
+- In a worker, ``js`` is the worker's global (no ``window``, ``document``, ``localStorage``
+  or Clipboard API there) and the page is a proxy: each attribute read or call on it is a
+  blocking round trip to the main thread, and a Python callback called from the main
+  thread runs later, asynchronously, so it cannot ``preventDefault()`` (apply.js does).
+- A worker started from a blob: URL resolves relative URLs against that blob: URL, so
+  page-relative URLs go through ``Browser.resolve_url`` first.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -56,19 +62,21 @@ __all__ = [
     "Browser",
     "IntlFormatter",
     "Listener",
+    "PageEvent",
     "fetch_json",
     "live_proxy_count",
     "make_bridge",
 ]
 
 _live_proxies = 0
-_THEME_KEY = "statuspage-theme"
 # Formatting caches are cleared when they reach this size. Ids and pings repeat and are
 # back after one pass; guild counts and young uptimes are always new, and a tab left
 # open for a week must not keep every one it ever showed (the soak test counts them).
 _CACHE_LIMIT = 2048
 # Each cached duration is a DurationParts object the garbage collector tracks.
 _DURATION_CACHE_LIMIT = 256
+# The page's inline JSON scripts, by element id, as keys of static/apply.js ``boot()``.
+_JSON_SCRIPTS = {"statuspage-config": "config", "statuspage-messages": "messages"}
 
 
 def live_proxy_count() -> int:
@@ -94,223 +102,221 @@ def _is_null(value: Any) -> bool:
     return value is None or value is jsnull
 
 
-class Listener:
-    """``addEventListener`` with a proxy that ``close()`` removes and destroys."""
+class PageEvent:
+    """A DOM event as the main thread described it (``describe`` in static/apply.js)."""
 
-    def __init__(self, target: Any, kind: str, handler: Callable[[Any], None], capture: bool):
-        self._target, self._kind, self._capture = target, kind, capture
-        self._proxy = _proxy(handler)
-        target.addEventListener(kind, self._proxy, capture)
+    __slots__ = ("kind", "persisted", "target", "ui")
+
+    def __init__(self, description: dict[str, Any]) -> None:
+        self.kind: str = description["kind"]
+        self.target: str = description["target"]
+        self.persisted: bool = bool(description.get("persisted"))
+        self.ui: dict[str, Any] | None = description.get("ui")
+
+
+class Listener:
+    """One main-thread listener registered through the host; ``close()`` removes it."""
+
+    def __init__(self, browser: Browser, listener_id: int) -> None:
+        self._browser, self.id = browser, listener_id
 
     def close(self) -> None:
-        if self._proxy is not None:
-            self._target.removeEventListener(self._kind, self._proxy, self._capture)
-            _destroy(self._proxy)
-            self._proxy = None
+        self._browser._unlisten(self.id)
 
 
 class Browser:
-    """The page as the controller sees it: DOM batches, events, location, clock."""
+    """The page as the controller sees it: DOM batches, events, location, clock.
+
+    Python may run in a Web Worker (``<script type="py" worker>``) or on the main thread;
+    the code is the same. The page is reached only through ``window.statuspage``
+    (static/apply.js), which in a worker is a proxy whose every access is a blocking
+    round trip to the main thread. So: everything Python reads is fetched once at boot
+    (``boot()``, one JSON string) and kept current from event descriptions; writes are
+    queued and sent as one ``run(json)`` call per render pass (``flush``, or soon after
+    any write outside a render pass); events arrive as one JSON string each. ``js``
+    stays this thread's own global: Intl, Date, URL, fetch and WebSocket are used
+    natively, in the worker when there is one.
+    """
 
     def __init__(self) -> None:
-        self.window = js.window
-        self.document = js.document
-        self._apply = js.window.statuspage.apply
-        self._listeners: list[Listener] = []
+        self.in_worker = hasattr(js, "WorkerGlobalScope")
+        if self.in_worker:
+            from pyscript import window  # the main thread's window, proxied
+
+            self._host = window.statuspage
+        else:
+            self._host = js.window.statuspage
+        page = json.loads(str(self._host.boot()))
+        self._page = page
+        self._href: str = page["href"]
+        self._search: str = page["search"]
+        self._visible: bool = page["visible"]
+        self._online: bool = page["online"]
+        self._theme: str | None = page["theme"]
+        self._title: str | None = None
+        self._queue: list[list[Any]] = []
+        self._flush_soon: Any = None
+        self._handlers: dict[int, Callable[[PageEvent], None]] = {}
+        self._next_id = 1
+        self._sink: Any = None
+
+    def _send(self, *command: Any) -> None:
+        """Queue one command for ``run``; sent by ``flush``, or soon after at the latest."""
+        self._queue.append(list(command))
+        if self._flush_soon is None:
+            self._flush_soon = asyncio.get_event_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Send every queued write to the main thread in one call."""
+        if self._flush_soon is not None:
+            self._flush_soon.cancel()
+            self._flush_soon = None
+        if self._queue:
+            commands, self._queue = self._queue, []
+            self._host.run(json.dumps(commands, separators=(",", ":"), ensure_ascii=False))
 
     # -- reading the page ---------------------------------------------------------------
     def json_script(self, element_id: str) -> Any:
-        return json.loads(self.document.getElementById(element_id).textContent)
+        return self._page[_JSON_SCRIPTS[element_id]]
 
     @property
     def lang(self) -> str:
-        return str(self.document.documentElement.lang or "en")
+        return str(self._page["lang"])
 
     def location(self) -> tuple[str, str, str, str]:
-        loc = self.window.location
-        return str(loc.protocol), str(loc.hostname), str(loc.search), str(loc.pathname)
+        page = self._page
+        return page["protocol"], page["hostname"], self._search, page["pathname"]
 
     def visible(self) -> bool:
-        return str(self.document.visibilityState) == "visible"
+        return self._visible
 
     def online(self) -> bool:
-        return bool(self.window.navigator.onLine)
+        return self._online
 
     def now_ms(self) -> float:
         return float(js.Date.now())
 
     # -- writing the page ---------------------------------------------------------------
     def apply(self, ops: list[Any]) -> None:
-        """One call across the boundary for a whole render pass."""
+        """A whole render pass's DOM operations, as one command."""
         if ops:
-            self._apply(json.dumps(ops, separators=(",", ":"), ensure_ascii=False))
+            self._send("apply", ops)
 
     def record_render(self, kind: str, ms: float) -> None:
-        """Publish a render's duration and the live proxy count on window.statuspage.debug."""
-        self.window.statuspage.recordRender(kind, ms, live_proxy_count())
+        """Publish a render's duration and the live proxy count on window.statuspage.debug.
+
+        ``ms`` is Python's share (view and diff); queued last in the pass, the main
+        thread adds the time it spent applying the batch before it.
+        """
+        self._send("recordRender", kind, ms, live_proxy_count())
 
     def set_title(self, title: str) -> None:
-        self.document.title = title
+        if title != self._title:
+            self._title = title
+            self._send("setTitle", title)
 
     def set_favicon(self, drawing: list[tuple[Any, ...]], size: int) -> None:
-        """Replay ``app.render.favicon`` commands on a canvas; install it as a data: URL."""
-        canvas = self.document.createElement("canvas")
-        canvas.width = canvas.height = size
-        ctx = canvas.getContext("2d")
-        paint = "fill"
-        for command in drawing:
-            name, *args = command
-            if name == "fill":
-                ctx.fillStyle, paint = args[0], "fill"
-            elif name == "stroke":
-                ctx.strokeStyle, ctx.lineWidth, paint = args[0], args[1], "stroke"
-            else:
-                ctx.beginPath()
-                if name == "circle":
-                    ctx.arc(args[0], args[1], args[2], 0, 6.283185307179586)
-                elif name == "rect":
-                    ctx.rect(*args)
-                elif name == "poly":
-                    first, *rest = args[0]
-                    ctx.moveTo(*first)
-                    for point in rest:
-                        ctx.lineTo(*point)
-                    ctx.closePath()
-                ctx.fill() if paint == "fill" else ctx.stroke()
-        self.document.getElementById("favicon").href = canvas.toDataURL("image/png")
+        """``app.render.favicon`` commands, replayed on a canvas by the main thread."""
+        self._send("setFavicon", drawing, size)
 
     def announce(self, text: str) -> None:
-        self.document.getElementById("live-region").textContent = text
+        self.apply([["t", "#live-region", text]])
 
     def listen(
-        self, target: Any, kind: str, handler: Callable[[Any], None], capture: bool = False
+        self, target: str, kind: str, handler: Callable[[Any], None], capture: bool = False
     ) -> Listener:
-        listener = Listener(target, kind, handler, capture)
-        self._listeners.append(listener)
-        return listener
+        """``handler(PageEvent)`` for ``kind`` events on ``"window"`` or ``"document"``."""
+        if self._sink is None:
+            self._sink = _proxy(self._dispatch)
+            self._host.connect(self._sink)
+        listener_id, self._next_id = self._next_id, self._next_id + 1
+        self._handlers[listener_id] = handler
+        self._send("listen", listener_id, target, kind)
+        return Listener(self, listener_id)
+
+    def _dispatch(self, description: str) -> None:
+        event = json.loads(str(description))
+        self._visible, self._online = event["visible"], event["online"]
+        handler = self._handlers.get(event["id"])
+        if handler is not None:
+            handler(PageEvent(event))
+
+    def _unlisten(self, listener_id: int) -> None:
+        if self._handlers.pop(listener_id, None) is not None:
+            self._send("unlisten", listener_id)
 
     def close(self) -> None:
-        for listener in self._listeners:
-            listener.close()
-        self._listeners.clear()
+        for listener_id in list(self._handlers):
+            self._unlisten(listener_id)
+        self.flush()
+        if self._sink is not None:
+            self._host.connect(None)
+            _destroy(self._sink)
+            self._sink = None
 
     def mark_ready(self) -> None:
-        self.document.documentElement.setAttribute("data-ready", "")
+        self.apply([["a", "#html", {"data-ready": ""}]])
 
     # -- URL, focus, popover, clipboard, theme ------------------------------------------
     def query_param(self, name: str) -> str | None:
-        value = js.URLSearchParams.new(self.window.location.search).get(name)
+        value = js.URLSearchParams.new(self._search).get(name)
         return None if _is_null(value) else str(value)
 
     def replace_query_param(self, name: str, value: str | None) -> str:
         """Update the URL without a history entry; returns the new query string."""
-        url = js.URL.new(self.window.location.href)
+        url = js.URL.new(self._href)
         if value is None:
             url.searchParams.delete(name)
         else:
             url.searchParams.set(name, value)
-        self.window.history.replaceState(self.window.history.state, "", url.href)
-        return str(url.search)
+        self._href, self._search = str(url.href), str(url.search)
+        self._send("replaceUrl", self._href)
+        return self._search
 
     def set_input_value(self, element_id: str, value: str) -> None:
-        self.document.getElementById(element_id).value = value
-
-    def _shard_element(self, shard_id: int) -> Any:
-        return self.document.querySelector(f'[data-shard-id="{int(shard_id)}"]')
+        self._send("setValue", element_id, value)
 
     def scroll_to_shard(self, shard_id: int) -> None:
-        element = self._shard_element(shard_id)
-        if not _is_null(element):
-            reduce = self.window.matchMedia("(prefers-reduced-motion: reduce)").matches
-            element.scrollIntoView(
-                _js_object({"block": "center", "behavior": "auto" if reduce else "smooth"})
-            )
+        self._send("scrollToShard", int(shard_id))
 
     def focus_shard(self, shard_id: int) -> None:
-        element = self._shard_element(shard_id)
-        if not _is_null(element):
-            element.focus()
+        self._send("focusShard", int(shard_id))
 
     def show_details(self, shard_id: int) -> None:
-        self.window.statuspage.showDetails(shard_id)
+        self._send("showDetails", int(shard_id))
 
     def hide_details(self) -> None:
-        self.window.statuspage.hideDetails()
+        self._send("hideDetails")
 
     async def write_clipboard(self, text: str) -> bool:
-        try:
-            await self.window.navigator.clipboard.writeText(text)
-        except Exception:  # permission denied, insecure context, no clipboard API
-            return False
-        return True
+        # The Clipboard API exists only on the main thread; its promise never rejects.
+        self.flush()
+        return bool(await self._host.copy(text))
 
     def stored_theme(self) -> str | None:
-        try:
-            value = self.window.localStorage.getItem(_THEME_KEY)
-        except Exception:  # storage disabled
-            return None
-        return str(value) if value in ("light", "dark") else None
+        return self._theme
 
     def store_theme(self, theme: str) -> None:
-        # Storage disabled: the choice lasts for this visit only.
-        with contextlib.suppress(Exception):
-            self.window.localStorage.setItem(_THEME_KEY, theme)
+        self._theme = theme
+        self._send("storeTheme", theme)
 
     def prefers_dark(self) -> bool:
-        return bool(self.window.matchMedia("(prefers-color-scheme: dark)").matches)
+        return bool(self._page["prefersDark"])
 
-    def ui_event(self, event: Any) -> UiEvent:
-        """Reduce a DOM event to plain values, with as few calls into JS as possible."""
-        target = event.target
-        if _is_null(target) or not hasattr(target, "closest"):
-            return UiEvent(kind=str(event.type))
-        action_el = target.closest("[data-action]")
-        shard_el = target.closest("[data-shard-id]")
-        related = getattr(event, "relatedTarget", None)
-        related_shard = None
-        if not _is_null(related) and hasattr(related, "closest"):
-            related_el = related.closest("[data-shard-id]")
-            if not _is_null(related_el):
-                related_shard = int(related_el.dataset.shardId)
-        value = None
-        action = None
-        cluster = None
-        if not _is_null(action_el):
-            action = str(action_el.dataset.action)
-            # A missing dataset key raises AttributeError on a JsProxy; getAttribute
-            # answers null instead.
-            data_value = action_el.getAttribute("data-value")
-            value = None if _is_null(data_value) else str(data_value)
-            data_cluster = action_el.getAttribute("data-cluster")
-            if not _is_null(data_cluster):
-                cluster = int(data_cluster)
-        if str(target.id) == "guild-input":
-            action, value = "lookup", str(target.value)
-        grid_cluster = None
-        shard_id = None
-        if not _is_null(shard_el):
-            shard_id = int(shard_el.dataset.shardId)
-            grid = shard_el.parentElement
-            grid_attr = None if _is_null(grid) else grid.getAttribute("data-cluster")
-            if not _is_null(grid_attr):
-                grid_cluster = int(grid_attr)
-        return UiEvent(
-            kind=str(event.type),
-            action=action,
-            value=value,
-            cluster=cluster,
-            shard_id=shard_id,
-            grid_cluster=grid_cluster,
-            key=str(event.key) if hasattr(event, "key") else None,
-            pointer=str(event.pointerType) if hasattr(event, "pointerType") else None,
-            in_details=not _is_null(target.closest("#shard-details")),
-            related_shard=related_shard,
-        )
+    def ui_event(self, event: PageEvent) -> UiEvent:
+        """The event as the main thread reduced it (``describeUi`` in static/apply.js)."""
+        if not event.ui:
+            return UiEvent(kind=event.kind)
+        return UiEvent(**event.ui)
+
+    def resolve_url(self, url: str) -> str:
+        """``url`` relative to the page (a worker's own base URL is a blob: URL)."""
+        return str(js.URL.new(url, self._href).href)
 
     async def fetch_text(self, url: str, timeout: float) -> str:
         from pyodide.http import pyfetch
 
-        response = await asyncio.wait_for(pyfetch(url), timeout)
+        response = await asyncio.wait_for(pyfetch(self.resolve_url(url)), timeout)
         if not response.ok:
             raise OSError(f"HTTP {response.status}")
         return str(await response.text())

@@ -28,8 +28,9 @@ function build(spec) {
   return el;
 }
 
-function apply(json) {
-  const ops = JSON.parse(json);
+function apply(json) { return applyOps(JSON.parse(json)); }
+
+function applyOps(ops) {
   for (const op of ops) {
     switch (op[0]) {
       case "c": {
@@ -105,15 +106,209 @@ function hideDetails() {
 }
 
 // Counters the page publishes for benchmarks, soak tests and curious operators:
-// render durations (ms, the view diff plus this apply) and live proxy counts.
+// render durations (ms: Python's view and diff, plus applying the batch here) and live
+// proxy counts. Recorded as the last command of a render pass's batch (see run()).
 const debug = { renders: [], proxies: 0 };
+let batchStarted = null;
 function recordRender(kind, ms, proxies) {
-  debug.renders.push({ kind, ms });
+  const applying = batchStarted === null ? 0 : performance.now() - batchStarted;
+  debug.renders.push({ kind, ms: ms + applying });
   if (debug.renders.length > 200) debug.renders.splice(0, debug.renders.length - 200);
   debug.proxies = proxies;
 }
 
+// ---------------------------------------------------------------------------------------
+// The page host: everything Python needs from the main thread, in as few calls as possible.
+// Python may run in a Web Worker, where every call into this object is a blocking round
+// trip to the main thread and every callback into Python is asynchronous. So: reads are
+// answered at once in one JSON string (boot); writes are queued by Python and sent as one
+// JSON list of commands per render pass (run); DOM events are reduced here to small JSON
+// descriptions sent to one sink (connect), and preventDefault() is done here, since a
+// handler in a worker runs after the event has been dispatched.
+
+function boot() {
+  const text = id => document.getElementById(id)?.textContent ?? "null";
+  let theme = null;
+  try { theme = localStorage.getItem(THEME_KEY); } catch (_) { /* storage disabled */ }
+  return JSON.stringify({
+    config: JSON.parse(text("statuspage-config")),
+    messages: JSON.parse(text("statuspage-messages")),
+    lang: document.documentElement.lang || "en",
+    href: location.href,
+    protocol: location.protocol,
+    hostname: location.hostname,
+    search: location.search,
+    pathname: location.pathname,
+    visible: document.visibilityState === "visible",
+    online: navigator.onLine,
+    theme: theme === "light" || theme === "dark" ? theme : null,
+    prefersDark: matchMedia("(prefers-color-scheme: dark)").matches,
+  });
+}
+
+const THEME_KEY = "statuspage-theme";
+const UI_KINDS = new Set(["click", "keydown", "input", "focusin", "focusout", "pointerover", "pointerout"]);
+// These events change nothing when no shard is involved (see controller.py), nor does a
+// keydown other than Escape; they are not sent to Python at all.
+const NEEDS_SHARD = new Set(["focusin", "focusout", "pointerover", "pointerout"]);
+const GRID_KEYS = new Set(["ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End"]);
+const listeners = new Map();
+let sink = null;
+
+const closest = (el, selector) =>
+  el && typeof el.closest === "function" ? el.closest(selector) : null;
+const num = value => (value === undefined || value === null ? null : Number(value));
+
+// The DOM event reduced to what app.controller.UiEvent holds; null when it cannot matter.
+function describeUi(event) {
+  const target = event.target;
+  const ui = { kind: event.type };
+  if (!target || typeof target.closest !== "function") return ui;
+  const actionEl = target.closest("[data-action]");
+  const shardEl = target.closest("[data-shard-id]");
+  const relatedEl = closest(event.relatedTarget, "[data-shard-id]");
+  if (actionEl) {
+    ui.action = actionEl.dataset.action;
+    ui.value = actionEl.dataset.value ?? null;
+    ui.cluster = num(actionEl.dataset.cluster);
+  }
+  if (target.id === "guild-input") { ui.action = "lookup"; ui.value = String(target.value); }
+  if (shardEl) {
+    ui.shard_id = num(shardEl.dataset.shardId);
+    ui.grid_cluster = num(shardEl.parentElement?.dataset.cluster);
+  } else if (NEEDS_SHARD.has(event.type) || (event.type === "keydown" && event.key !== "Escape")) {
+    return null;
+  }
+  if ("key" in event) ui.key = String(event.key);
+  if ("pointerType" in event) ui.pointer = String(event.pointerType);
+  ui.in_details = target.closest("#shard-details") !== null;
+  if (relatedEl) ui.related_shard = num(relatedEl.dataset.shardId);
+  return ui;
+}
+
+function describe(event, target, id) {
+  if (event.type === "submit") { event.preventDefault(); return null; }
+  let ui = null;
+  if (UI_KINDS.has(event.type)) {
+    ui = describeUi(event);
+    if (ui === null) return null;
+    if (event.type === "keydown" && GRID_KEYS.has(event.key)
+        && ui.shard_id != null && closest(event.target, ".shard-grid")) {
+      event.preventDefault();  // arrow keys move between shards, not the page
+    }
+  }
+  return JSON.stringify({
+    id,
+    target,
+    kind: event.type,
+    persisted: Boolean(event.persisted),
+    visible: document.visibilityState === "visible",
+    online: navigator.onLine,
+    ui,
+  });
+}
+
+// Where event descriptions go: one Python callable for the life of the page.
+function connect(callback) { sink = callback; }
+
+// One listener per (target, kind), under an id chosen by Python.
+function listen(id, target, kind) {
+  const node = target === "window" ? window : document;
+  const handler = event => {
+    const description = describe(event, target, id);
+    if (description !== null && sink !== null) sink(description);
+  };
+  node.addEventListener(kind, handler);
+  listeners.set(id, () => node.removeEventListener(kind, handler));
+}
+
+function unlisten(id) {
+  listeners.get(id)?.();
+  listeners.delete(id);
+}
+
+function setTitle(title) { document.title = title; }
+
+function setValue(id, value) {
+  const el = document.getElementById(id);
+  if (el) el.value = value;
+}
+
+// Replays app.render.favicon's canvas commands and installs the PNG.
+function setFavicon(drawing, size) {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  const ctx = canvas.getContext("2d");
+  let paint = "fill";
+  for (const [name, ...args] of drawing) {
+    if (name === "fill") { ctx.fillStyle = args[0]; paint = "fill"; continue; }
+    if (name === "stroke") { [ctx.strokeStyle, ctx.lineWidth] = args; paint = "stroke"; continue; }
+    ctx.beginPath();
+    if (name === "circle") ctx.arc(args[0], args[1], args[2], 0, 2 * Math.PI);
+    else if (name === "rect") ctx.rect(...args);
+    else if (name === "poly") {
+      const [first, ...rest] = args[0];
+      ctx.moveTo(...first);
+      for (const point of rest) ctx.lineTo(...point);
+      ctx.closePath();
+    }
+    if (paint === "fill") ctx.fill(); else ctx.stroke();
+  }
+  const link = document.getElementById("favicon");
+  if (link) link.href = canvas.toDataURL("image/png");
+}
+
+const shardElement = id => document.querySelector(`[data-shard-id="${Number(id)}"]`);
+
+function scrollToShard(id) {
+  const el = shardElement(id);
+  if (!el) return;
+  const reduce = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  el.scrollIntoView({ block: "center", behavior: reduce ? "auto" : "smooth" });
+}
+
+function focusShard(id) { shardElement(id)?.focus(); }
+
+function replaceUrl(href) { history.replaceState(history.state, "", href); }
+
+function storeTheme(theme) {
+  try { localStorage.setItem(THEME_KEY, theme); } catch (_) { /* this visit only */ }
+}
+
+// Resolves to whether the text reached the clipboard (never rejects).
+function copy(text) {
+  try {
+    return navigator.clipboard.writeText(text).then(() => true, () => false);
+  } catch (_) {
+    return Promise.resolve(false);
+  }
+}
+
+// Loaded right after <script type="py" worker>, before PyScript's module runs: without
+// cross-origin isolation a worker could not reach the page synchronously, so Python then
+// runs on the main thread as it always did (e.g. a server that does not send the headers).
+// (A main-thread script carries the whole config; PyScript refuses a <py-config> too.)
+if (!window.crossOriginIsolated) {
+  document.querySelector('script[type="py"][worker]')?.removeAttribute("worker");
+  document.querySelector("py-config")?.remove();
+}
+
+// What Python may queue; run() executes a JSON list of [name, ...args] in order.
+const COMMANDS = {
+  apply: applyOps, setTitle, setFavicon, listen, unlisten, setValue, scrollToShard,
+  focusShard, showDetails, hideDetails, replaceUrl, storeTheme, recordRender,
+};
+
+function run(json) {
+  batchStarted = performance.now();
+  try {
+    for (const [name, ...args] of JSON.parse(json)) COMMANDS[name](...args);
+  } finally {
+    batchStarted = null;
+  }
+}
+
 window.statuspage = Object.freeze({
-  apply, liveNodeCount, showDetails, hideDetails, recordRender, debug,
+  apply, liveNodeCount, showDetails, hideDetails, recordRender, debug, boot, connect, run, copy,
 });
 })();

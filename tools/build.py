@@ -44,7 +44,13 @@ PYODIDE_FILES = (
     "python_stdlib.zip",
     "pyodide-lock.json",
 )
-STATIC_FILES = ("static/style.css", "static/apply.js", "static/theme.js", "static/favicon.svg")
+STATIC_FILES = (
+    "static/style.css",
+    "static/apply.js",
+    "static/theme.js",
+    "static/favicon.svg",
+    "static/boot.py",
+)
 WHEEL_CACHE = ROOT / "build" / "wheels"
 
 
@@ -202,8 +208,15 @@ def content_security_policy(config: Config) -> str:
     'wasm-unsafe-eval' lets Pyodide compile its WebAssembly. 'unsafe-eval' is for
     PyScript 0.7.31 alone: at boot its core composes its worker hooks with
     ``Function("return(w,x)=>…")`` (core-*.js, function ``jo``) and stops without it.
-    Pyodide itself needs no eval. Inline <script> blocks are data (JSON, and Python
-    source that PyScript reads as text), never executed by the browser.
+    Pyodide itself needs no eval. Inline <script> blocks are data (JSON), never executed
+    by the browser.
+
+    'worker-src blob:' is for PyScript's worker: polyscript always starts it from a blob:
+    URL holding its bootstrap code (core-*.js). The worker inherits this policy, so its
+    imports of Pyodide and its fetches of the app bundle, mock data and token endpoint are
+    held to script-src and connect-src like the page's own. The Python entry point is a
+    file (static/boot.py), because PyScript would fetch() inline worker code from another
+    blob: URL, which connect-src would have to allow.
     """
     connect = " ".join(("'self'", *config.connect_origins))
     return "; ".join(
@@ -214,7 +227,7 @@ def content_security_policy(config: Config) -> str:
             "img-src 'self' data:",
             "style-src 'self'",
             "font-src 'self'",
-            "worker-src 'self'",
+            "worker-src 'self' blob:",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'none'",
@@ -234,6 +247,11 @@ def headers_file(config: Config) -> str:
         "X-Content-Type-Options: nosniff",
         "Referrer-Policy: strict-origin-when-cross-origin",
         "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        # Cross-origin isolation, so that PyScript's worker can reach the page
+        # synchronously (SharedArrayBuffer + Atomics). require-corp, not credentialless:
+        # every subresource is our own, and Safari does not know credentialless.
+        "Cross-Origin-Opener-Policy: same-origin",
+        "Cross-Origin-Embedder-Policy: require-corp",
     ]
     rules = [("/*", security), ("/_r/*", [f"Cache-Control: {IMMUTABLE}"])]
     rules.append(("/_a/*", [f"Cache-Control: {IMMUTABLE}"]))
