@@ -5,14 +5,19 @@
 Reads the STATUSPAGE_* environment variables (see README), then writes:
 
     dist/index.html, dist/{de,fr,es}/index.html, dist/404.html   one page per locale
-    dist/_r/pyodide-<version>/      Pyodide core from the npm package (versioned path)
+    dist/_r/pyodide-<version>-<hash>/   Pyodide core from the npm package, its standard
+                                    library with bytecode for what boot imports
     dist/_r/pyscript-<version>/     PyScript from @pyscript/core (versioned path)
-    dist/_a/<name>.<hash>.<ext>     app bundle (app/ + pinned wheels), CSS, JS (content-hashed)
+    dist/_a/<name>.<hash>.<ext>     app bundle (app/ + pinned wheels, as bytecode), CSS, JS
+                                    (content-hashed)
     dist/mock/<scenario>.json       preview data
     dist/_headers                   caching and security headers for Cloudflare
 
 Everything under _r/ and _a/ has a versioned or content-hashed path, so it is served
 immutable; HTML is short-lived and carries the config and messages inline.
+
+The bytecode is made by Pyodide itself under Node (tools/precompile.py), so the browser
+loads it instead of compiling Python source at every cold start; cached in build/pyc/.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -52,6 +58,9 @@ STATIC_FILES = (
     "static/boot.py",
 )
 WHEEL_CACHE = ROOT / "build" / "wheels"
+PRECOMPILE_CACHE = ROOT / "build" / "pyc"
+PRECOMPILE_TOOLS = (ROOT / "tools" / "precompile.mjs", ROOT / "tools" / "precompile.py")
+PRECOMPILE_KEEP = 8  # cached results kept (one per distinct app bundle)
 
 
 def npm_version(package: str) -> str:
@@ -114,6 +123,37 @@ def app_bundle(wheels: list[Path]) -> bytes:
     return buffer.getvalue()
 
 
+def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes]:
+    """(standard library zip, app bundle) with bytecode made by Pyodide under Node.
+
+    See tools/precompile.py. Cached in build/pyc/ by the inputs' and the tools' hashes.
+    """
+    key = hashlib.sha256(npm_version("@pyscript/core").encode())  # its package is compiled too
+    for part in (stdlib, bundle, *(path.read_bytes() for path in PRECOMPILE_TOOLS)):
+        key.update(hashlib.sha256(part).digest())
+    cache = PRECOMPILE_CACHE / key.hexdigest()[:20]
+    if not cache.exists():
+        PRECOMPILE_CACHE.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="tmp-", dir=PRECOMPILE_CACHE))
+        try:
+            (work / "python_stdlib.zip").write_bytes(stdlib)
+            (work / "app.zip").write_bytes(bundle)
+            subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work)], check=True)
+            (work / "python_stdlib.zip").unlink()
+            (work / "app.zip").unlink()
+            try:
+                os.replace(work, cache)  # the result appears whole or not at all
+            except OSError:
+                if not cache.exists():  # else a concurrent build stored the same result
+                    raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        kept = [p for p in PRECOMPILE_CACHE.iterdir() if not p.name.startswith("tmp-")]
+        for old in sorted(kept, key=lambda p: p.stat().st_mtime)[:-PRECOMPILE_KEEP]:
+            shutil.rmtree(old, ignore_errors=True)
+    return (cache / "python_stdlib.out.zip").read_bytes(), (cache / "app.out.zip").read_bytes()
+
+
 def _stable_info(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -140,12 +180,17 @@ class Site:
         self.assets[logical] = f"/_a/{name}"
         return self.assets[logical]
 
-    def copy_runtime(self) -> tuple[str, str]:
-        pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}"
+    def copy_runtime(self, stdlib: bytes) -> tuple[str, str]:
+        """The runtime under versioned paths; ``stdlib`` replaces python_stdlib.zip."""
+        stdlib_hash = hashlib.sha256(stdlib).hexdigest()[:10]
+        pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}-{stdlib_hash}"
         target = self.out / pyodide_dir.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
         for name in PYODIDE_FILES:
-            shutil.copy2(ROOT / "node_modules" / "pyodide" / name, target / name)
+            if name == "python_stdlib.zip":
+                (target / name).write_bytes(stdlib)
+            else:
+                shutil.copy2(ROOT / "node_modules" / "pyodide" / name, target / name)
         pyscript_dir = f"/_r/pyscript-{npm_version('@pyscript/core')}"
         target = self.out / pyscript_dir.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
@@ -326,8 +371,12 @@ def build(out: Path, env: dict[str, str]) -> Config:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT)
-    pyodide, pyscript = site.copy_runtime()
-    site.write_asset("app.zip", app_bundle(fetch_wheels(pinned_browser_requirements())))
+    stdlib, bundle = precompiled(
+        (ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").read_bytes(),
+        app_bundle(fetch_wheels(pinned_browser_requirements())),
+    )
+    pyodide, pyscript = site.copy_runtime(stdlib)
+    site.write_asset("app.zip", bundle)
     for logical in STATIC_FILES:
         site.write_asset(logical, (ROOT / logical).read_bytes())
     template = (ROOT / "index.html").read_text(encoding="utf-8")
