@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,7 @@ __all__ = [
     "IntlFormatter",
     "Listener",
     "PageEvent",
+    "diagnostics",
     "fetch_json",
     "live_proxy_count",
     "make_bridge",
@@ -81,9 +83,67 @@ _JSON_SCRIPTS = {"statuspage-config": "config", "statuspage-messages": "messages
 
 def live_proxy_count() -> int:
     """Proxies created through this seam and not yet destroyed (the soak test reads it)."""
-    from app.transport import engineio_ws
+    # Not imported here: in mock mode the transport (and engineio) is never loaded at all.
+    engineio_ws = sys.modules.get("app.transport.engineio_ws")
+    return _live_proxies + (engineio_ws.live_proxy_count() if engineio_ws else 0)
 
-    return _live_proxies + engineio_ws.live_proxy_count()
+
+def diagnostics() -> str:
+    """Memory figures from inside the interpreter, as JSON (read by the soak test and bench).
+
+    Python objects are counted after a full collection; ``wasm_bytes`` is the size of
+    Pyodide's WebAssembly memory, which only ever grows.
+    """
+    import gc
+
+    import pyodide_js
+
+    gc.collect()
+    return json.dumps(
+        {
+            "proxies": live_proxy_count(),
+            "py_objects": len(gc.get_objects()),
+            "wasm_bytes": int(pyodide_js._module.HEAPU8.length),
+            "compiled_from_source": compiled_from_source(),
+        }
+    )
+
+
+def compiled_from_source() -> list[str]:
+    """Modules this interpreter compiled from source instead of loading bytecode.
+
+    The build ships bytecode for everything the page imports at boot (tools/precompile.py);
+    a module listed here was compiled in the visitor's browser. Loaded as bytecode means:
+    from a ``.pyc`` (in the standard library zip, or sourceless), or from a source file
+    with a hash-based ``__pycache__`` entry that is unchecked or matches the source.
+    """
+    import importlib.util
+
+    compiled = []
+    for name, module in list(sys.modules.items()):
+        source = getattr(module, "__file__", None)
+        spec = getattr(module, "__spec__", None)
+        if not isinstance(source, str) or not source.endswith(".py"):
+            continue  # built in, or loaded from bytecode
+        if getattr(spec, "origin", None) == "frozen":
+            continue  # frozen into the interpreter (its __file__ names the source)
+        cached = getattr(spec, "cached", None)
+        try:
+            with open(cached, "rb") as cached_file:  # type: ignore[arg-type]
+                header = cached_file.read(16)
+            with open(source, "rb") as source_file:
+                source_hash = importlib.util.source_hash(source_file.read())
+        except (TypeError, OSError):  # no cache entry (e.g. a source file in a zip)
+            compiled.append(name)
+            continue
+        flags = int.from_bytes(header[4:8], "little")
+        hash_based, check_source = flags & 1, flags & 2
+        if not hash_based:
+            # Timestamp-based: nothing the build ships; written after compiling the source.
+            compiled.append(name)
+        elif check_source and header[8:16] != source_hash:
+            compiled.append(name)  # checked and stale: the source was compiled instead
+    return sorted(compiled)
 
 
 def _proxy(fn: Callable[..., Any]) -> Any:
@@ -159,6 +219,12 @@ class Browser:
         self._handlers: dict[int, Callable[[PageEvent], None]] = {}
         self._next_id = 1
         self._sink: Any = None
+        self._send("reportRuntime", "worker" if self.in_worker else "main")
+        if self.in_worker:
+            from pyscript import sync
+
+            # Callable from the main thread as ``<script type=py>.xworker.sync.diagnostics()``.
+            sync.diagnostics = diagnostics
 
     def _send(self, *command: Any) -> None:
         """Queue one command for ``run``; sent by ``flush``, or soon after at the latest."""

@@ -108,7 +108,9 @@ function hideDetails() {
 // Counters the page publishes for benchmarks, soak tests and curious operators:
 // render durations (ms: Python's view and diff, plus applying the batch here) and live
 // proxy counts. Recorded as the last command of a render pass's batch (see run()).
-const debug = { renders: [], proxies: 0 };
+const debug = { renders: [], proxies: 0, python: null };
+// Where Python runs: "worker" or "main" (reported by app.runtime.Browser at start).
+function reportRuntime(where) { debug.python = where; }
 let batchStarted = null;
 function recordRender(kind, ms, proxies) {
   const applying = batchStarted === null ? 0 : performance.now() - batchStarted;
@@ -296,7 +298,7 @@ if (!window.crossOriginIsolated) {
 // What Python may queue; run() executes a JSON list of [name, ...args] in order.
 const COMMANDS = {
   apply: applyOps, setTitle, setFavicon, listen, unlisten, setValue, scrollToShard,
-  focusShard, showDetails, hideDetails, replaceUrl, storeTheme, recordRender,
+  focusShard, showDetails, hideDetails, replaceUrl, storeTheme, recordRender, reportRuntime,
 };
 
 function run(json) {

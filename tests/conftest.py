@@ -28,9 +28,16 @@ from tools.serve import make_server  # noqa: E402
 
 # A name that is not a local host, for proving what the page does on the real domain.
 PUBLIC_HOST = "status.test"
+# The real domain is HTTPS, a secure context, where the page can be cross-origin isolated
+# and runs Python in a worker. Plain-HTTP status.test stands in for it on these ports,
+# which Chromium is told to treat as secure (it takes exact origins only). A site served
+# on PUBLIC_HOST with ``secure=False`` gets another port: an insecure context.
+PUBLIC_PORTS = range(47810, 47840)
 
 CHROMIUM_ARGS = [
     f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1",
+    "--unsafely-treat-insecure-origin-as-secure="
+    + ",".join(f"http://{PUBLIC_HOST}:{port}" for port in PUBLIC_PORTS),
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -77,9 +84,21 @@ class Served:
         self.server.server_close()
 
 
-def serve(directory: Path, host: str = "127.0.0.1") -> Served:
-    """Serve on 127.0.0.1; ``host`` is the name the page is opened under."""
-    server = make_server(directory, "127.0.0.1", 0)
+def serve(directory: Path, host: str = "127.0.0.1", secure: bool = True) -> Served:
+    """Serve on 127.0.0.1; ``host`` is the name the page is opened under.
+
+    On PUBLIC_HOST the page is a secure context (one of PUBLIC_PORTS) unless ``secure``
+    is false. Local hosts are always secure contexts.
+    """
+    ports = PUBLIC_PORTS if host == PUBLIC_HOST and secure else [0]
+    for port in ports:
+        try:
+            server = make_server(directory, "127.0.0.1", port)
+            break
+        except OSError:  # taken by another test's server
+            continue
+    else:
+        raise RuntimeError(f"no free port in {ports}")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return Served(directory, f"http://{host}:{server.server_address[1]}", server)
 
@@ -136,6 +155,23 @@ def browser(playwright_instance: Any) -> Iterator[Any]:
     )
     yield browser
     browser.close()
+
+
+# ``app.runtime.diagnostics()``, called from the page wherever Python runs: in PyScript's
+# worker through its ``xworker.sync`` bridge, on the main thread through ``whenDefined``.
+_DIAGNOSTICS_JS = """async () => {
+    const script = document.querySelector('script[type="py"]');
+    if (script.xworker) return JSON.parse(await script.xworker.sync.diagnostics());
+    const core = document.querySelector('script[type="module"][src*="/pyscript-"]');
+    const { whenDefined } = await import(core.src);
+    const { interpreter } = await whenDefined('py');
+    return JSON.parse(interpreter.runPython('from app.runtime import diagnostics\\ndiagnostics()'));
+}"""
+
+
+def python_diagnostics(page: Any) -> dict[str, Any]:
+    """Memory figures and compiled modules from the page's interpreter (after a GC)."""
+    return dict(page.evaluate(_DIAGNOSTICS_JS))
 
 
 @dataclass

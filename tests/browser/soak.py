@@ -9,16 +9,18 @@ Reusable by the soak test (``tests/browser/test_soak.py``) and by benchmarks: no
     assert not result.grown(0.05)
 
 What one :class:`Sample` holds, each read after a forced garbage collection (Python's
-``gc.collect()`` inside the page, then V8's ``gc()`` when the browser was started with
+``gc.collect()`` in the page's interpreter, then V8's ``gc()`` when the browser was started with
 ``--js-flags=--expose-gc``):
 
-``wasm_bytes``     Pyodide's WebAssembly memory (``interpreter._module.HEAPU8.length``); the
-                   interpreter is reached through PyScript's public ``whenDefined('py')``.
+``wasm_bytes``     Pyodide's WebAssembly memory (``_module.HEAPU8.length``), read by
+                   ``app.runtime.diagnostics()`` inside the interpreter: in the worker
+                   through PyScript's ``xworker.sync``, on the main thread through
+                   ``whenDefined('py')``.
 ``js_heap_bytes``  ``performance.memory.usedJSHeapSize`` (Chromium; precise only with
                    ``--enable-precise-memory-info``, otherwise quantized).
 ``dom_nodes``      ``document.getElementsByTagName('*').length``.
 ``proxies``        ``app.runtime.live_proxy_count()``: event-listener proxies handed to JS and
-                   not destroyed, read from the page's own interpreter.
+                   not destroyed.
 ``applied_nodes``  elements the DOM applier (``static/apply.js``) still has in its key map.
 ``py_objects``     objects tracked by Python's garbage collector.
 
@@ -33,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tests.conftest import python_diagnostics
+
 __all__ = [
     "SOAK_BROWSER_ARGS",
     "Sample",
@@ -45,26 +49,12 @@ __all__ = [
 #: Chromium flags for meaningful figures: precise JS heap numbers and a callable ``gc()``.
 SOAK_BROWSER_ARGS = ["--enable-precise-memory-info", "--js-flags=--expose-gc"]
 
-_SAMPLE_JS = """async () => {
-    const script = document.querySelector('script[type="module"][src*="/pyscript-"]');
-    const { whenDefined } = await import(script.src);
-    const { interpreter } = await whenDefined('py');
-    const py = interpreter.runPython(
-        'import gc\\n' +
-        'from app.runtime import live_proxy_count\\n' +
-        'gc.collect()\\n' +
-        '(live_proxy_count(), len(gc.get_objects()))'
-    );
-    const [proxies, pyObjects] = py.toJs();
-    py.destroy();
+_SAMPLE_JS = """() => {
     if (typeof globalThis.gc === 'function') { globalThis.gc(); globalThis.gc(); }
     return {
-        wasm_bytes: interpreter._module.HEAPU8.length,
         js_heap_bytes: performance.memory ? performance.memory.usedJSHeapSize : -1,
         dom_nodes: document.getElementsByTagName('*').length,
-        proxies,
         applied_nodes: window.statuspage.liveNodeCount(),
-        py_objects: pyObjects,
     };
 }"""
 
@@ -91,7 +81,7 @@ class Sample:
 
 def sample(page: Any, cycles: int) -> Sample:
     """One set of figures from ``page`` (after forced GC), labelled with ``cycles``."""
-    figures = page.evaluate(_SAMPLE_JS)
+    figures = python_diagnostics(page) | page.evaluate(_SAMPLE_JS)
     return Sample(cycles=cycles, **{k: int(figures[k]) for k in Sample.METRICS})
 
 

@@ -1,0 +1,77 @@
+"""How Python starts in the page: in a worker when the page is cross-origin isolated, on
+the main thread otherwise, and from bytecode the build made rather than from source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.backends import Backend
+from tests.conftest import (
+    PUBLIC_HOST,
+    Served,
+    Watched,
+    built_site,
+    open_page,
+    python_diagnostics,
+    serve,
+    serve_live,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def insecure_mock_site(sites_dir: Path) -> Iterator[Served]:
+    """The mock site over plain HTTP on a public name: not a secure context."""
+    served = serve(built_site(sites_dir, STATUSPAGE_MOCK="always"), PUBLIC_HOST, secure=False)
+    yield served
+    served.close()
+
+
+def test_python_runs_in_a_worker_when_the_page_is_cross_origin_isolated(
+    mock_site: Served, watched: Watched
+) -> None:
+    """The served headers isolate the page, so PyScript starts Python in a Web Worker."""
+    page = open_page(watched, f"{mock_site.url}/?scenario=degraded")
+    assert page.evaluate("crossOriginIsolated") is True
+    assert page.evaluate("window.statuspage.debug.python") == "worker"
+    assert page.locator("[data-shard-id]").count() > 0
+    watched.assert_clean()
+
+
+def test_without_isolation_python_runs_on_the_main_thread_and_the_page_works(
+    insecure_mock_site: Served, watched: Watched
+) -> None:
+    """Plain HTTP on a public host cannot be isolated: the same page runs on the main thread."""
+    page = open_page(watched, f"{insecure_mock_site.url}/?scenario=degraded")
+    assert page.evaluate("crossOriginIsolated") is False
+    assert page.evaluate("window.statuspage.debug.python") == "main"
+    assert page.get_attribute("html", "data-status") == "degraded"
+    assert page.locator("[data-shard-id]").count() > 0
+    # The controls still work (events reach Python on this path too).
+    page.click("#theme-toggle")
+    page.wait_for_selector("html[data-theme]", state="attached")
+    assert watched.page_errors == []
+    # Chromium's own note that it ignores COOP on an untrustworthy origin, and nothing else.
+    assert all(
+        error.startswith("The Cross-Origin-Opener-Policy header has been ignored")
+        for error in watched.console_errors
+    ), watched.console_errors
+
+
+def test_mock_boot_compiles_no_python_source(mock_site: Served, watched: Watched) -> None:
+    """Every module imported until data-ready (Pyodide's, PyScript's, the app's, the
+    standard library's) is loaded from the bytecode the build made."""
+    page = open_page(watched, f"{mock_site.url}/?scenario=operational")
+    assert python_diagnostics(page)["compiled_from_source"] == []
+
+
+def test_live_boot_compiles_no_python_source(sites_dir: Path, watched: Watched) -> None:
+    """Going live imports python-socketio, engineio and pyodide.http: bytecode too."""
+    with Backend("python") as backend, serve_live(backend, sites_dir, PUBLIC_HOST) as served:
+        page = open_page(watched, served.url + "/")
+        assert page.get_attribute("html", "data-source") == "live"
+        assert python_diagnostics(page)["compiled_from_source"] == []
