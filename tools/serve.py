@@ -17,7 +17,7 @@ import functools
 import http.server
 import socketserver
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 MIME = {
     ".mjs": "text/javascript",
@@ -47,11 +47,35 @@ def parse_headers_file(path: Path) -> list[tuple[str, list[tuple[str, str]]]]:
     return rules
 
 
+class _Counted:
+    """The response stream, counting the bytes written to the socket (headers and body)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner, self.count = inner, 0
+
+    def write(self, data: bytes) -> int:
+        self.count += len(data)
+        return int(self._inner.write(data))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     rules: ClassVar[list[tuple[str, list[tuple[str, str]]]]] = []
+    server: Server
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.wfile = _Counted(self.wfile)  # type: ignore[assignment]
+
+    def finish(self) -> None:
+        super().finish()
+        # HTTP/1.0: one request per connection, so this is one response's bytes.
+        self.server.sent.append((getattr(self, "path", ""), self.wfile.count))  # type: ignore[attr-defined]
 
     def guess_type(self, path: str | Path) -> str:
         return MIME.get(Path(path).suffix, "application/octet-stream")
@@ -84,12 +108,17 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # (request path, bytes sent) per response, for `make bench`'s transfer figures.
+    sent: list[tuple[str, int]]
 
 
 def make_server(directory: Path, host: str = "127.0.0.1", port: int = 0) -> Server:
-    handler = functools.partial(Handler, directory=str(directory))
-    Handler.rules = parse_headers_file(directory / "_headers")
-    return Server((host, port), handler)
+    # A handler class per server: two sites in one process keep their own headers.
+    rules = parse_headers_file(directory / "_headers")
+    site_handler = type("SiteHandler", (Handler,), {"rules": rules})
+    server = Server((host, port), functools.partial(site_handler, directory=str(directory)))
+    server.sent = []
+    return server
 
 
 def main() -> None:
