@@ -366,10 +366,12 @@ class Controller:
             return False
         text = event.value or ""
         self.ui.lookup = parse_guild_input(text) if text.strip() else None
-        if self.ui.lookup is None:
-            self.ui.search = self.browser.replace_query_param("guild", None)
-        elif self.ui.lookup.guild_id is not None:
-            self.ui.search = self.browser.replace_query_param("guild", str(self.ui.lookup.guild_id))
+        # The URL names the server the page answers for, or none: a link shared after
+        # invalid input must not point at the server typed before it.
+        guild_id = self.ui.lookup.guild_id if self.ui.lookup is not None else None
+        self.ui.search = self.browser.replace_query_param(
+            "guild", None if guild_id is None else str(guild_id)
+        )
         self._scrolled_to = None
         return True
 

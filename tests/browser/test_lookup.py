@@ -187,8 +187,9 @@ def test_a_message_link_finds_the_guild_in_it(
 def test_invalid_input_shows_the_inline_error_and_highlights_nothing(
     mock_site: Served, watched: Watched, text: str, message: str
 ) -> None:
-    """After a valid lookup, invalid input replaces the answer with an error and clears
-    the highlight."""
+    """After a valid lookup, invalid input replaces the answer with an error, clears the
+    highlight, and takes ?guild= out of the URL (a shared link must not name the server
+    typed before); the other parameters stay."""
     page = open_degraded(watched, mock_site, f"&guild={DISCORD_API}")
     page.wait_for_selector("[data-found]", state="attached")
     page.fill("#guild-input", text)
@@ -196,6 +197,8 @@ def test_invalid_input_shows_the_inline_error_and_highlights_nothing(
     assert message in page.inner_text("#lookup-result")
     assert page.locator("#lookup-result").is_visible()
     assert found_ids(page) == []
+    page.wait_for_function("!new URLSearchParams(location.search).has('guild')")
+    assert "scenario=degraded" in page.url
     watched.assert_clean()
 
 
