@@ -22,8 +22,8 @@ from app.model.mock_policy import MockPolicy, mock_allowed
 from app.model.page_state import Connection, PageState, SourceKind
 from app.model.scheduler import Scheduler
 from app.model.shard_lookup import parse_guild_input
-from app.model.snapshot import AckRejected, Snapshot, parse_ack
-from app.model.vocabulary import SHARD_STYLES, Health, OverallStatus, ShardState
+from app.model.snapshot import AckRejected, Snapshot, healthy_cluster_ids, parse_ack
+from app.model.vocabulary import OverallStatus, ShardState
 from app.render.favicon import FAVICON_SIZE, favicon_drawing
 from app.render.page import PageView, UiState, visible_shards
 from app.render.report import diagnostics_report
@@ -261,7 +261,7 @@ class Controller:
         if not self._folded_initially:
             self._folded_initially = True
             if len(parsed.clusters) > _FOLD_HEALTHY_ABOVE:
-                self.ui.collapsed = _healthy_clusters(parsed)
+                self.ui.collapsed = set(healthy_cluster_ids(parsed))
         self.state = self.state.with_snapshot(parsed, kind, now)
         self.render()
         return True
@@ -390,8 +390,8 @@ class Controller:
         elif action == "fold" and event.cluster is not None:
             self.ui.collapsed ^= {event.cluster}
         elif action == "fold-healthy" and self.state.snapshot is not None:
-            healthy = _healthy_clusters(self.state.snapshot)
-            self.ui.collapsed = set() if healthy <= self.ui.collapsed else healthy
+            healthy = healthy_cluster_ids(self.state.snapshot)
+            self.ui.collapsed = set() if healthy <= self.ui.collapsed else set(healthy)
         elif action == "theme":
             dark = self.ui.theme == "dark" if self.ui.theme else self.ui.system_dark
             self.ui.theme = "light" if dark else "dark"
@@ -525,11 +525,3 @@ class Controller:
 
 
 _STATE_BY_JS_NAME = {state.js_name: state.name for state in ShardState}
-
-
-def _healthy_clusters(snapshot: Snapshot) -> set[int]:
-    return {
-        c.id
-        for c in snapshot.clusters
-        if c.shards and all(SHARD_STYLES[s.state].health is Health.HEALTHY for s in c.shards)
-    }

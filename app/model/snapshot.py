@@ -24,6 +24,7 @@ Public names:
     parse_ack(ack, now_ms)        -> Snapshot | AckRejected
     parse_clusters(data, now_ms)  -> Snapshot
     overall_status(clusters)      -> OverallStatus
+    healthy_cluster_ids(snapshot) -> frozenset[int]: clusters whose every shard is healthy
 
 >>> snap = parse_ack({"success": True, "data": [{"id": 0, "status": "running",
 ...     "shardList": [0], "createdAt": 1_700_000_000_000, "guilds": 5, "members": 9,
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeGuard
 
-from app.model.vocabulary import ClusterState, OverallStatus, ShardState
+from app.model.vocabulary import SHARD_STYLES, ClusterState, Health, OverallStatus, ShardState
 
 __all__ = [
     "MAX_PLAUSIBLE_PING_MS",
@@ -154,6 +155,15 @@ def overall_status(clusters: tuple[Cluster, ...]) -> OverallStatus:
     if states == {ClusterState.STOPPED}:
         return OverallStatus.OUTAGE
     return OverallStatus.DEGRADED
+
+
+def healthy_cluster_ids(snapshot: Snapshot) -> frozenset[int]:
+    """Clusters with at least one shard, every one of them healthy (what folds away)."""
+    return frozenset(
+        c.id
+        for c in snapshot.clusters
+        if c.shards and all(SHARD_STYLES[s.state].health is Health.HEALTHY for s in c.shards)
+    )
 
 
 def parse_ack(ack: object, now_ms: float) -> Snapshot | AckRejected:

@@ -22,7 +22,7 @@ from app.model.i18n import LOCALES, Catalogue, locale_path
 from app.model.lookup import Located, LookupUnavailable, locate_guild
 from app.model.page_state import PageState, SourceKind
 from app.model.shard_lookup import GuildInput
-from app.model.snapshot import Cluster, Problem, Shard, Snapshot
+from app.model.snapshot import Cluster, Problem, Shard, Snapshot, healthy_cluster_ids
 from app.model.vocabulary import (
     CLUSTER_STYLES,
     HEALTH_LABEL_KEYS,
@@ -85,6 +85,7 @@ class _Counts:
     average_ping: int | None
     by_state: dict[ShardState, int]
     ready_by_cluster: dict[int, int]
+    healthy_clusters: frozenset[int]
 
 
 def _count(snapshot: Snapshot) -> _Counts:
@@ -104,6 +105,7 @@ def _count(snapshot: Snapshot) -> _Counts:
         ready_by_cluster={
             c.id: sum(1 for s in c.shards if s.state is ShardState.READY) for c in clusters
         },
+        healthy_clusters=healthy_cluster_ids(snapshot),
     )
 
 
@@ -192,10 +194,10 @@ class PageView:
         yield self._lookup(state.snapshot, ui)
         yield self._summary(state.snapshot)
         yield self._legend(state.snapshot, ui)
-        yield from self._toolbar(ui)
         clusters = state.snapshot.clusters if state.snapshot else ()
         found = self.found_shard(state.snapshot, ui)
         counts = self.counts(state.snapshot) if state.snapshot else None
+        yield from self._toolbar(ui, counts)
         cards = []
         for cluster in clusters:
             shards = visible_shards(cluster, ui)
@@ -429,12 +431,18 @@ class PageView:
             ),
         )
 
-    def _toolbar(self, ui: UiState) -> Iterable[El]:
+    def _toolbar(self, ui: UiState, counts: _Counts | None) -> Iterable[El]:
         yield El(
             "button",
             "#problems-only",
             (("aria-pressed", "true" if ui.problems_only else "false"),),
         )
+        # The button folds every healthy cluster, or unfolds them when all are folded:
+        # its label says which it will do.
+        healthy = counts.healthy_clusters if counts else frozenset()
+        unfold = bool(healthy) and healthy <= ui.collapsed
+        fold_key = "toolbar.unfold_healthy" if unfold else "toolbar.fold_healthy"
+        yield El("button", "#fold-healthy", text=self.t.text(fold_key))
         copy_text = self.t.text(ui.copy_status) if ui.copy_status else ""
         yield El("span", "#copy-status", text=copy_text)
         if ui.state_filter is None and not ui.problems_only:

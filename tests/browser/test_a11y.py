@@ -524,15 +524,19 @@ def test_a_hundred_clusters_start_with_healthy_ones_folded(
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / "clusters-100-1440.png"))
 
+        # The button's label says what a press will do.
+        assert page.inner_text("#fold-healthy") == "Unfold healthy clusters"
         page.click("#fold-healthy")  # all folded already: unfolds them
         page.wait_for_function(
             "n => document.querySelectorAll('.shard-grid').length === n",
             arg=open_grids + healthy_folded,
         )
+        assert page.inner_text("#fold-healthy") == "Fold healthy clusters"
         page.click("#fold-healthy")
         page.wait_for_function(
             "n => document.querySelectorAll('.shard-grid').length === n", arg=open_grids
         )
+        assert page.inner_text("#fold-healthy") == "Unfold healthy clusters"
 
         cluster = page.locator(f"{folded} .fold-button").first.get_attribute("data-cluster")
         fold = page.locator(f"[data-cluster-id='{cluster}'] .fold-button")

@@ -514,3 +514,24 @@ def test_the_visitors_shard_is_drawn_even_past_the_cut(view: PageView) -> None:
     assert "s4999" in tiles
     assert "data-found" in tiles["s4999"]
     assert [k for k, a in tiles.items() if "data-found" in a] == ["s4999"]
+
+
+def fold_label(ops: list[list[Any]]) -> str | None:
+    return next((op[2] for op in ops if op[0] == "t" and op[1] == "#fold-healthy"), None)
+
+
+def test_fold_healthy_button_names_what_a_press_will_do(view: PageView) -> None:
+    """It folds every healthy cluster, or unfolds them once all are folded: the label
+    follows (a button whose label never changed read "Fold" while unfolding)."""
+    snapshot = with_shard_status(5, 0)  # cluster 1: every shard ready, the only healthy one
+    assert fold_label(view.render(live(snapshot), UiState(), NOW)) == "Fold healthy clusters"
+    folded = UiState(collapsed={1})
+    assert fold_label(view.render(live(snapshot), folded, NOW)) == "Unfold healthy clusters"
+    # Folding a cluster that is not healthy does not count; nothing healthy: "Fold".
+    assert fold_label(view.render(live(snapshot), UiState(collapsed={0}), NOW)) == (
+        "Fold healthy clusters"
+    )
+    # (The ops carry the label only when it changes: back to "Unfold", then to "Fold".)
+    assert fold_label(view.render(live(snapshot), folded, NOW)) == "Unfold healthy clusters"
+    unhealthy = live(snapshot_of(ACK))
+    assert fold_label(view.render(unhealthy, folded, NOW)) == "Fold healthy clusters"

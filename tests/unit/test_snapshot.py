@@ -25,6 +25,7 @@ from app.model.snapshot import (
     ProblemCode,
     Shard,
     Snapshot,
+    healthy_cluster_ids,
     overall_status,
     parse_ack,
     parse_clusters,
@@ -851,3 +852,35 @@ def test_mixed_valid_and_garbage_keeps_every_valid_cluster(
     # Every shard id offered by a running cluster is shown by exactly one cluster.
     offered_all = {s["id"] for raw in valid.values() for s in raw.get("shards", [])}
     assert set(shard_ids) == offered_all
+
+
+def test_healthy_cluster_ids_are_clusters_with_shards_all_healthy() -> None:
+    """A running cluster whose every shard is healthy counts; one recovering shard, or no
+    shards at all (a stopped cluster), does not."""
+    ack = {
+        "success": True,
+        "data": [
+            {
+                "id": 0,
+                "status": "running",
+                "shardList": [0, 1],
+                "createdAt": CREATED,
+                "guilds": 1,
+                "members": 1,
+                "shards": [{"id": 0, "ping": 40, "status": 0}, {"id": 1, "ping": 40, "status": 0}],
+            },
+            {
+                "id": 1,
+                "status": "running",
+                "shardList": [2, 3],
+                "createdAt": CREATED,
+                "guilds": 1,
+                "members": 1,
+                "shards": [{"id": 2, "ping": 40, "status": 0}, {"id": 3, "ping": 40, "status": 2}],
+            },
+            {"id": 2, "status": "stopped", "shardList": [4], "createdAt": CREATED},
+        ],
+    }
+    snapshot = parse_ack(ack, NOW)
+    assert isinstance(snapshot, Snapshot)
+    assert healthy_cluster_ids(snapshot) == frozenset({0})
