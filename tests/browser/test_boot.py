@@ -3,17 +3,22 @@ the main thread otherwise, and from bytecode the build made rather than from sou
 
 from __future__ import annotations
 
+import collections
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.backends import Backend
 from tests.conftest import (
+    CHROMIUM_ARGS,
     PUBLIC_HOST,
     Served,
     Watched,
     built_site,
+    chromium_path,
     open_page,
     python_diagnostics,
     serve,
@@ -75,3 +80,30 @@ def test_live_boot_compiles_no_python_source(sites_dir: Path, watched: Watched) 
         page = open_page(watched, served.url + "/")
         assert page.get_attribute("html", "data-source") == "live"
         assert python_diagnostics(page)["compiled_from_source"] == []
+
+
+def test_preloaded_runtime_files_are_downloaded_once(
+    mock_site: Served, playwright_instance: Any
+) -> None:
+    """The head preloads the wasm, the standard library and the bundle for the worker;
+    on a cold visit with a disk cache (a fresh browser profile) the worker's own requests
+    find them there: the server sends every file once."""
+    html = (mock_site.root / "index.html").read_text()
+    assert 'rel="preload" href="/_r/pyodide-' in html
+    sent = mock_site.server.sent
+    with tempfile.TemporaryDirectory() as profile:
+        context = playwright_instance.chromium.launch_persistent_context(
+            profile, executable_path=chromium_path(), args=CHROMIUM_ARGS
+        )
+        try:
+            sent.clear()
+            page = context.new_page()
+            page.goto(f"{mock_site.url}/?scenario=operational")
+            page.wait_for_selector("html[data-ready]", state="attached")
+            paths = [path for path, _ in sent]
+        finally:
+            context.close()
+    assert any(path.endswith("/pyodide.asm.wasm") for path in paths)
+    assert any(path.endswith("/python_stdlib.zip") for path in paths)
+    twice = [path for path, n in collections.Counter(paths).items() if n > 1]
+    assert twice == []
