@@ -16,6 +16,9 @@ import fnmatch
 import functools
 import http.server
 import socketserver
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,15 +50,48 @@ def parse_headers_file(path: Path) -> list[tuple[str, list[tuple[str, str]]]]:
     return rules
 
 
-class _Counted:
-    """The response stream, counting the bytes written to the socket (headers and body)."""
+class Link:
+    """A simulated network link for one server: bandwidth shared by every connection
+    (a token bucket), and a delay before each response's first byte.
 
-    def __init__(self, inner: Any) -> None:
-        self._inner, self.count = inner, 0
+    For ``make bench`` only: over loopback, downloads are nearly free, which hides what
+    matters on a visitor's connection (e.g. when the big runtime downloads start).
+    """
+
+    CHUNK = 16 * 1024
+
+    def __init__(self, bytes_per_second: float, latency_s: float) -> None:
+        self.bytes_per_second, self.latency_s = bytes_per_second, latency_s
+        self._lock = threading.Lock()
+        self._free_at = 0.0
+
+    def send(self, write: Callable[[bytes], Any], data: bytes) -> None:
+        for start in range(0, len(data), self.CHUNK):
+            chunk = data[start : start + self.CHUNK]
+            with self._lock:
+                begin = max(time.monotonic(), self._free_at)
+                self._free_at = done = begin + len(chunk) / self.bytes_per_second
+            time.sleep(max(0.0, done - time.monotonic()))
+            write(chunk)
+
+
+class _Counted:
+    """The response stream, counting the bytes written to the socket (headers and body),
+    through the server's simulated ``Link`` when it has one."""
+
+    def __init__(self, inner: Any, link: Link | None) -> None:
+        self._inner, self._link, self.count = inner, link, 0
+        self._first = True
 
     def write(self, data: bytes) -> int:
         self.count += len(data)
-        return int(self._inner.write(data))
+        if self._link is None:
+            return int(self._inner.write(data))
+        if self._first:
+            self._first = False
+            time.sleep(self._link.latency_s)
+        self._link.send(self._inner.write, data)
+        return len(data)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -70,7 +106,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self.wfile = _Counted(self.wfile)  # type: ignore[assignment]
+        self.wfile = _Counted(self.wfile, self.server.link)  # type: ignore[assignment]
 
     def finish(self) -> None:
         super().finish()
@@ -110,14 +146,18 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     # (request path, bytes sent) per response, for `make bench`'s transfer figures.
     sent: list[tuple[str, int]]
+    link: Link | None
 
 
-def make_server(directory: Path, host: str = "127.0.0.1", port: int = 0) -> Server:
+def make_server(
+    directory: Path, host: str = "127.0.0.1", port: int = 0, link: Link | None = None
+) -> Server:
     # A handler class per server: two sites in one process keep their own headers.
     rules = parse_headers_file(directory / "_headers")
     site_handler = type("SiteHandler", (Handler,), {"rules": rules})
     server = Server((host, port), functools.partial(site_handler, directory=str(directory)))
     server.sent = []
+    server.link = link
     return server
 
 
