@@ -857,30 +857,12 @@ def test_mixed_valid_and_garbage_keeps_every_valid_cluster(
 def test_healthy_cluster_ids_are_clusters_with_shards_all_healthy() -> None:
     """A running cluster whose every shard is healthy counts; one recovering shard, or no
     shards at all (a stopped cluster), does not."""
-    ack = {
-        "success": True,
-        "data": [
-            {
-                "id": 0,
-                "status": "running",
-                "shardList": [0, 1],
-                "createdAt": CREATED,
-                "guilds": 1,
-                "members": 1,
-                "shards": [{"id": 0, "ping": 40, "status": 0}, {"id": 1, "ping": 40, "status": 0}],
-            },
-            {
-                "id": 1,
-                "status": "running",
-                "shardList": [2, 3],
-                "createdAt": CREATED,
-                "guilds": 1,
-                "members": 1,
-                "shards": [{"id": 2, "ping": 40, "status": 0}, {"id": 3, "ping": 40, "status": 2}],
-            },
-            {"id": 2, "status": "stopped", "shardList": [4], "createdAt": CREATED},
-        ],
-    }
-    snapshot = parse_ack(ack, NOW)
-    assert isinstance(snapshot, Snapshot)
+
+    def shards(*id_and_status: tuple[int, int]) -> str:
+        return json.dumps([{"id": i, "ping": 40, "status": st} for i, st in id_and_status])
+
+    all_ready = running(0, shards((0, 0), (1, 0)))
+    one_reconnecting = running(1, shards((2, 0), (3, 2)))
+    stopped = f'{{"id": 2, "status": "stopped", "shardList": [4], "createdAt": {CREATED}}}'
+    snapshot = parse(ack(f"[{all_ready}, {one_reconnecting}, {stopped}]"))
     assert healthy_cluster_ids(snapshot) == frozenset({0})
