@@ -40,10 +40,8 @@ from tests.conftest import (
     ROOT,
     Served,
     Watched,
-    built_site,
-    live_env,
     open_page,
-    serve,
+    serve_live,
     watch,
 )
 
@@ -175,10 +173,8 @@ def link(server: Backend) -> Iterator[CuttableLink]:
 @pytest.fixture(scope="module")
 def site(server: Backend, link: CuttableLink, sites_dir: Path) -> Iterator[Served]:
     target = SimpleNamespace(token_url=server.token_url, ws_url=link.url)
-    env = live_env(target, mock="auto", refresh=REFRESH_S)
-    served = serve(built_site(sites_dir, **env), PUBLIC_HOST)
-    yield served
-    served.close()
+    with serve_live(target, sites_dir, PUBLIC_HOST, mock="auto", refresh=REFRESH_S) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

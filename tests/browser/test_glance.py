@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.backends import Backend
-from tests.conftest import Served, Watched, built_site, live_env, open_page, serve
+from tests.conftest import Served, Watched, open_page, serve_live
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +41,8 @@ def glance_backend() -> Iterator[Backend]:
 def glance_site(glance_backend: Backend, sites_dir: Path) -> Iterator[Served]:
     # STATUSPAGE_MOCK=never: no preview data even on 127.0.0.1. Served on 127.0.0.1 (a
     # trustworthy origin), so Chromium does not log that it ignores the COOP header.
-    env = live_env(glance_backend, refresh=REFRESH_S)
-    served = serve(built_site(sites_dir, **env))
-    yield served
-    served.close()
+    with serve_live(glance_backend, sites_dir, refresh=REFRESH_S) as served:
+        yield served
 
 
 def _revive(backend: Backend) -> None:

@@ -25,10 +25,8 @@ from tests.conftest import (
     ROOT,
     Served,
     Watched,
-    built_site,
-    live_env,
     open_page,
-    serve,
+    serve_live,
     watch,
 )
 
@@ -86,10 +84,8 @@ def server() -> Iterator[Backend]:
 
 @pytest.fixture(scope="module")
 def site(server: Backend, sites_dir: Path) -> Iterator[Served]:
-    env = live_env(server, mock="auto", refresh=REFRESH_S)
-    served = serve(built_site(sites_dir, **env), PUBLIC_HOST)
-    yield served
-    served.close()
+    with serve_live(server, sites_dir, PUBLIC_HOST, mock="auto", refresh=REFRESH_S) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

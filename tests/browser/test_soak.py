@@ -22,11 +22,9 @@ from tests.conftest import (
     CHROMIUM_ARGS,
     PUBLIC_HOST,
     Served,
-    built_site,
     chromium_path,
-    live_env,
     open_page,
-    serve,
+    serve_live,
     watch,
 )
 
@@ -46,9 +44,8 @@ def server() -> Iterator[Backend]:
 
 @pytest.fixture(scope="module")
 def site(server: Backend, sites_dir: Path) -> Iterator[Served]:
-    served = serve(built_site(sites_dir, **live_env(server, refresh=REFRESH_S)), PUBLIC_HOST)
-    yield served
-    served.close()
+    with serve_live(server, sites_dir, PUBLIC_HOST, refresh=REFRESH_S) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
