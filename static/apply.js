@@ -28,8 +28,6 @@ function build(spec) {
   return el;
 }
 
-function apply(json) { return applyOps(JSON.parse(json)); }
-
 function applyOps(ops) {
   for (const op of ops) {
     switch (op[0]) {
@@ -311,6 +309,6 @@ function run(json) {
 }
 
 window.statuspage = Object.freeze({
-  apply, liveNodeCount, showDetails, hideDetails, recordRender, debug, boot, connect, run, copy,
+  liveNodeCount, debug, boot, connect, run, copy,
 });
 })();

@@ -46,7 +46,7 @@ class Node:
 
 
 class SimDom:
-    """The document holding one keyed tree, driven like ``window.statuspage.apply``."""
+    """The document holding one keyed tree, driven like static/apply.js ``applyOps``."""
 
     def __init__(self, root: El) -> None:
         self.nodes: dict[str, Node] = {}  # apply.js `nodes`
@@ -95,7 +95,7 @@ class SimDom:
             self.nodes.pop(inner.key, None)
 
     def apply(self, ops: list[list[Any]]) -> int:
-        """apply.js ``apply(json)``: the ops cross the boundary as JSON text."""
+        """apply.js ``applyOps``: the ops cross the boundary as JSON text (in ``run``)."""
         decoded = json.loads(json.dumps(ops))
         for op in decoded:
             kind = op[0]
