@@ -285,10 +285,12 @@ function copy(text) {
 }
 
 // Loaded right after <script type="py" worker>, before PyScript's module runs: without
-// cross-origin isolation a worker could not reach the page synchronously, so Python then
+// SharedArrayBuffer a PyScript worker cannot reach the page synchronously, so Python then
 // runs on the main thread as it always did (e.g. a server that does not send the headers).
+// Cross-origin isolation alone is not enough: WebKitGTK reports crossOriginIsolated true
+// yet has no SharedArrayBuffer, and PyScript's worker then never starts, without a word.
 // (A main-thread script carries the whole config; PyScript refuses a <py-config> too.)
-if (!window.crossOriginIsolated) {
+if (!window.crossOriginIsolated || typeof SharedArrayBuffer !== "function") {
   document.querySelector('script[type="py"][worker]')?.removeAttribute("worker");
   document.querySelector("py-config")?.remove();
 }
