@@ -11,6 +11,9 @@ Reads the STATUSPAGE_* environment variables (see README), then writes:
     dist/_a/<name>.<hash>.<ext>     app bundle (app/ + pinned wheels, as bytecode), CSS, JS
                                     (content-hashed)
     dist/mock/<scenario>.json       preview data
+    dist/manifest.webmanifest, dist/{de,fr,es}/manifest.webmanifest   web app manifests
+    dist/_a/og-image.<hash>.png, dist/_a/icon-*.<hash>.png   link preview and app icons,
+                                    drawn by tools/artwork.py (cached in build/art/)
     dist/_headers                   caching and security headers for Cloudflare
 
 Everything under _r/ and _a/ has a versioned or content-hashed path, so it is served
@@ -42,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.model.config import Config, ConfigError, config_from_env  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
+from tools import artwork  # noqa: E402
 
 SITE_URL_DEFAULT = "https://status.supportmail.dev"
 PYODIDE_FILES = (
@@ -253,6 +257,7 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
             f'<link rel="alternate" hreflang="{other}" href="{site.site_url}{locale_path(other)}">'
         )
     head_links.append(f'<link rel="alternate" hreflang="x-default" href="{site.site_url}/">')
+    head_links += share_head(site, locale, messages, available)
     locale_links = []
     for other in available:
         current = ' aria-current="page"' if other == locale else ""
@@ -280,6 +285,121 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
         ),
     }
     return fill(template, site, messages, values)
+
+
+# -- link previews and installability (issue 15) -----------------------------------------
+
+# Open Graph wants language_TERRITORY; the territory is the one each language's Discord
+# users are most often in (Discord's own client locales: en-US, de, fr, es-ES).
+OG_LOCALES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
+# The page's background in each theme (static/style.css --bg), for the browser's chrome.
+THEME_COLOURS = {"light": "#f6f7f9", "dark": "#0f1115"}
+APP_SHORT_NAME = "SupportMail"  # the bot's name, the same in every language
+MANIFEST = "manifest.webmanifest"
+ARTWORK_CACHE = ROOT / "build" / "art"
+ARTWORK = {
+    # logical name: (drawing, (width, height))
+    "og-image.png": (artwork.link_preview, (1200, 630)),
+    "icon-192.png": (lambda: artwork.app_icon(192), (192, 192)),
+    "icon-512.png": (lambda: artwork.app_icon(512), (512, 512)),
+    "icon-maskable-512.png": (lambda: artwork.app_icon(512, maskable=True), (512, 512)),
+}
+
+
+def write_artwork(site: Site) -> None:
+    """Draw the PNGs (a few seconds of pure Python) once per version of tools/artwork.py."""
+    key = hashlib.sha256((ROOT / "tools" / "artwork.py").read_bytes()).hexdigest()[:16]
+    cache = ARTWORK_CACHE / key
+    for name, (draw, size) in ARTWORK.items():
+        cached = cache / name
+        if not cached.exists():
+            cache.mkdir(parents=True, exist_ok=True)
+            data = artwork.png(draw())
+            if artwork.png_size(data) != size:
+                raise SystemExit(f"build: {name} is {artwork.png_size(data)}, not {size}")
+            partial = cache / f".{name}.{os.getpid()}"
+            partial.write_bytes(data)
+            os.replace(partial, cached)  # whole or not at all, even with concurrent builds
+        site.write_asset(name, cached.read_bytes())
+
+
+def share_head(
+    site: Site, locale: str, messages: dict[str, str], available: list[str]
+) -> list[str]:
+    """Open Graph and Twitter card tags, theme colours and the manifest link.
+
+    Discord, Slack and others read these from the HTML without running any script, so
+    everything is static: the image is absolute (crawlers do not resolve relative URLs
+    reliably) and shows no status.
+    """
+    url = f"{site.site_url}{locale_path(locale)}"
+    image = f"{site.site_url}{site.assets['og-image.png']}"
+    width, height = ARTWORK["og-image.png"][1]
+
+    def meta(attr: str, name: str, content: str) -> str:
+        return f'<meta {attr}="{name}" content="{html.escape(content, quote=True)}">'
+
+    lines = [
+        meta("property", "og:type", "website"),
+        meta("property", "og:site_name", messages["site.name"]),
+        meta("property", "og:title", messages["meta.title"]),
+        meta("property", "og:description", messages["meta.description"]),
+        meta("property", "og:url", url),
+        meta("property", "og:locale", OG_LOCALES[locale]),
+        *(
+            meta("property", "og:locale:alternate", OG_LOCALES[other])
+            for other in available
+            if other != locale
+        ),
+        meta("property", "og:image", image),
+        meta("property", "og:image:type", "image/png"),
+        meta("property", "og:image:width", str(width)),
+        meta("property", "og:image:height", str(height)),
+        meta("property", "og:image:alt", messages["meta.image_alt"]),
+        meta("name", "twitter:card", "summary_large_image"),
+        meta("name", "twitter:title", messages["meta.title"]),
+        meta("name", "twitter:description", messages["meta.description"]),
+        meta("name", "twitter:image", image),
+        meta("name", "twitter:image:alt", messages["meta.image_alt"]),
+    ]
+    for scheme, colour in THEME_COLOURS.items():
+        lines.append(
+            f'<meta name="theme-color" media="(prefers-color-scheme: {scheme})" content="{colour}">'
+        )
+    lines.append(f'<link rel="manifest" href="{locale_path(locale)}{MANIFEST}">')
+    lines.append(f'<link rel="apple-touch-icon" href="{site.assets["icon-192.png"]}">')
+    return lines
+
+
+def web_manifest(site: Site, locale: str) -> str:
+    """One manifest per locale: its own name, start URL and scope, so that installing
+    /de/ opens the German page. Icons are shared (they carry no text)."""
+    messages = load_messages(locale)
+    start = locale_path(locale)
+    manifest = {
+        "id": start,
+        "name": messages["site.name"],
+        "short_name": APP_SHORT_NAME,
+        "description": messages["meta.description"],
+        "lang": locale,
+        "dir": "ltr",
+        "start_url": start,
+        "scope": start,
+        "display": "standalone",
+        "background_color": THEME_COLOURS["dark"],
+        "theme_color": THEME_COLOURS["dark"],
+        "icons": [
+            {"src": site.assets["icon-192.png"], "sizes": "192x192", "type": "image/png"},
+            {"src": site.assets["icon-512.png"], "sizes": "512x512", "type": "image/png"},
+            {
+                "src": site.assets["icon-maskable-512.png"],
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -344,6 +464,10 @@ def headers_file(config: Config) -> str:
         path = locale_path(locale)
         rules.append((path, [f"Cache-Control: {REVALIDATE}"]))
         rules.append((f"{path}index.html", [f"Cache-Control: {REVALIDATE}"]))
+        # Stable names (a manifest's URL is part of an installed app's identity), so
+        # revalidated like HTML; the icons it names are content-hashed under /_a/.
+        # (workerd sends .webmanifest as application/manifest+json by itself.)
+        rules.append((f"{path}{MANIFEST}", [f"Cache-Control: {REVALIDATE}"]))
     rules.append(("/404.html", [f"Cache-Control: {REVALIDATE}"]))
     lines = ["# Generated by tools/build.py; edit there."]
     for path, headers in rules:
@@ -418,6 +542,7 @@ def build(out: Path, env: dict[str, str]) -> Config:
     site.write_asset("app.zip", bundle)
     for logical in STATIC_FILES:
         site.write_asset(logical, (ROOT / logical).read_bytes())
+    write_artwork(site)
     template = (ROOT / "index.html").read_text(encoding="utf-8")
     for locale in LOCALES:
         if not (ROOT / "locales" / f"{locale}.json").exists():
@@ -426,6 +551,7 @@ def build(out: Path, env: dict[str, str]) -> Config:
         target = out / locale_path(locale).lstrip("/") / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
+        (target.parent / MANIFEST).write_text(web_manifest(site, locale), encoding="utf-8")
     (out / "404.html").write_text(render_not_found(site), encoding="utf-8")
     (out / "_headers").write_text(headers_file(config), encoding="utf-8")
     mock_out = out / "mock"

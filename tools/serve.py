@@ -32,6 +32,8 @@ MIME = {
     ".svg": "image/svg+xml",
     ".css": "text/css",
     ".html": "text/html; charset=utf-8",
+    ".png": "image/png",
+    ".webmanifest": "application/manifest+json",
 }
 
 

@@ -6,6 +6,7 @@ tests below go through it rather than through tools/serve.py.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -171,3 +172,20 @@ def test_page_reaches_ready_through_workerd_with_no_csp_violation(
     assert page.locator("[data-cluster-id]").count() > 0
     assert page.evaluate("window.__cspViolations") == []
     watched.assert_clean()
+
+
+def test_workerd_serves_the_manifests_and_share_images_with_their_types(
+    workerd: str, mock_dist: Path
+) -> None:
+    """Issue 15: .webmanifest as application/manifest+json (revalidated), PNGs immutable."""
+    for path in ("/manifest.webmanifest", "/de/manifest.webmanifest"):
+        status, headers, body = fetch(workerd + path)
+        assert status == 200, path
+        assert headers["content-type"] == "application/manifest+json"
+        assert headers["cache-control"] == "public, max-age=0, must-revalidate"
+        assert json.loads(body)["display"] == "standalone"
+    for png in (mock_dist / "_a").glob("*.png"):
+        status, headers, body = fetch(f"{workerd}/_a/{png.name}")
+        assert status == 200 and body[:8] == b"\x89PNG\r\n\x1a\n"
+        assert headers["content-type"] == "image/png"
+        assert headers["cache-control"] == "public, max-age=31536000, immutable"
