@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from app.model.changelog import ChangeLog
@@ -23,9 +23,10 @@ from app.model.page_state import Connection, PageState, SourceKind
 from app.model.scheduler import Scheduler
 from app.model.shard_lookup import parse_guild_input
 from app.model.snapshot import AckRejected, Snapshot, healthy_cluster_ids, parse_ack
+from app.model.ui_state import OpenReason, Popover, UiState, visible_shards
 from app.model.vocabulary import OverallStatus, ShardState
 from app.render.favicon import FAVICON_SIZE, favicon_drawing
-from app.render.page import PageView, UiState, visible_shards
+from app.render.page import PageView, Rendered
 from app.render.report import diagnostics_report
 from app.transport.source import SourceUnavailable, StatusSource
 
@@ -132,7 +133,7 @@ class Controller:
         self.state = PageState.initial(config.refresh_seconds)
         self.ui = UiState()
         self.changes = ChangeLog()
-        self._open_reason: str | None = None
+        self._last: Rendered | None = None
         self._scrolled_to: int | None = None
         self._folded_initially = False
         self._rendered_snapshot: Snapshot | None = None
@@ -169,13 +170,14 @@ class Controller:
             b.listen("document", kind, self._on_ui_event)
         # Listening takes the form over: the main thread prevents the submission itself.
         b.listen("document", "submit", self._on_submit)
-        self.ui.theme = b.stored_theme()
-        self.ui.system_dark = b.prefers_dark()
-        _, _, self.ui.search, _ = b.location()
+        _, _, search, _ = b.location()
+        self.ui = replace(
+            self.ui, theme=b.stored_theme(), system_dark=b.prefers_dark(), search=search
+        )
         guild = b.query_param("guild")
         if guild:
             b.set_input_value("guild-input", guild)
-            self.ui.lookup = parse_guild_input(guild)
+            self.ui = replace(self.ui, lookup=parse_guild_input(guild))
         self.render()
         if self.config.mock is not MockPolicy.ALWAYS and self.sources.live is not None:
             self._live = self.sources.live(self._on_connection)
@@ -261,7 +263,7 @@ class Controller:
         if not self._folded_initially:
             self._folded_initially = True
             if len(parsed.clusters) > _FOLD_HEALTHY_ABOVE:
-                self.ui.collapsed = set(healthy_cluster_ids(parsed))
+                self.ui = replace(self.ui, collapsed=healthy_cluster_ids(parsed))
         self.state = self.state.with_snapshot(parsed, kind, now)
         self.render()
         return True
@@ -365,13 +367,14 @@ class Controller:
         if event.action != "lookup":
             return False
         text = event.value or ""
-        self.ui.lookup = parse_guild_input(text) if text.strip() else None
+        self.ui = replace(self.ui, lookup=parse_guild_input(text) if text.strip() else None)
         # The URL names the server the page answers for, or none: a link shared after
         # invalid input must not point at the server typed before it.
         guild_id = self.ui.lookup.guild_id if self.ui.lookup is not None else None
-        self.ui.search = self.browser.replace_query_param(
+        search = self.browser.replace_query_param(
             "guild", None if guild_id is None else str(guild_id)
         )
+        self.ui = replace(self.ui, search=search)
         self._scrolled_to = None
         return True
 
@@ -382,20 +385,24 @@ class Controller:
             return True
         if action == "filter-state" and event.value:
             state = ShardState[_STATE_BY_JS_NAME[event.value]]
-            self.ui.state_filter = None if self.ui.state_filter is state else state
+            self.ui = replace(
+                self.ui, state_filter=None if self.ui.state_filter is state else state
+            )
         elif action == "problems-only":
-            self.ui.problems_only = not self.ui.problems_only
+            self.ui = replace(self.ui, problems_only=not self.ui.problems_only)
         elif action == "clear-filter":
-            self.ui.state_filter, self.ui.problems_only = None, False
+            self.ui = replace(self.ui, state_filter=None, problems_only=False)
         elif action == "fold" and event.cluster is not None:
-            self.ui.collapsed ^= {event.cluster}
+            self.ui = replace(self.ui, collapsed=self.ui.collapsed ^ {event.cluster})
         elif action == "fold-healthy" and self.state.snapshot is not None:
             healthy = healthy_cluster_ids(self.state.snapshot)
-            self.ui.collapsed = set() if healthy <= self.ui.collapsed else set(healthy)
+            self.ui = replace(
+                self.ui, collapsed=frozenset() if healthy <= self.ui.collapsed else healthy
+            )
         elif action == "theme":
-            dark = self.ui.theme == "dark" if self.ui.theme else self.ui.system_dark
-            self.ui.theme = "light" if dark else "dark"
-            self.browser.store_theme(self.ui.theme)
+            theme = "light" if self.ui.dark else "dark"
+            self.ui = replace(self.ui, theme=theme)
+            self.browser.store_theme(theme)
         elif action == "copy":
             self._tasks.append(asyncio.ensure_future(self._copy_diagnostics()))
             return False
@@ -431,7 +438,7 @@ class Controller:
             return False
         # The page's own scrolling by these keys was prevented on the main thread.
         target = ids[max(0, min(len(ids) - 1, moves[event.key]))]
-        self.ui.focus_shard[cluster.id] = target
+        self.ui = replace(self.ui, focus_shard={**self.ui.focus_shard, cluster.id: target})
         self.render()
         self.browser.focus_shard(target)
         return False
@@ -440,13 +447,18 @@ class Controller:
         if event.shard_id is None:
             return False
         if event.grid_cluster is not None:
-            self.ui.focus_shard[event.grid_cluster] = event.shard_id
+            focus = {**self.ui.focus_shard, event.grid_cluster: event.shard_id}
+            self.ui = replace(self.ui, focus_shard=focus)
         self._open(event.shard_id, "focus")
         return True
 
     def _ui_focusout(self, event: UiEvent, _raw: Any) -> bool:
         leaving = event.shard_id is not None and event.related_shard is None
-        if leaving and self._open_reason == "focus" and self.ui.open_shard == event.shard_id:
+        if (
+            leaving
+            and self._open_reason() is OpenReason.FOCUS
+            and self.ui.open_shard == event.shard_id
+        ):
             return self._close_details()
         return False
 
@@ -455,7 +467,7 @@ class Controller:
             return False
         if self.ui.open_shard == event.shard_id:
             return False
-        if self._open_reason in (None, "hover"):
+        if self._open_reason() in (None, OpenReason.HOVER):
             self._open(event.shard_id, "hover")
             return True
         return False
@@ -463,34 +475,35 @@ class Controller:
     def _ui_pointerout(self, event: UiEvent, _raw: Any) -> bool:
         if event.pointer != "mouse" or event.shard_id is None or event.related_shard is not None:
             return False
-        if self._open_reason == "hover" and not event.in_details:
+        if self._open_reason() is OpenReason.HOVER and not event.in_details:
             return self._close_details()
         return False
 
     def _open(self, shard_id: int, reason: str) -> None:
-        self.ui.open_shard = shard_id
-        self._open_reason = reason
+        self.ui = replace(self.ui, popover=Popover(shard_id, OpenReason(reason)))
+
+    def _open_reason(self) -> OpenReason | None:
+        return self.ui.popover.reason if self.ui.popover is not None else None
 
     def _close_details(self) -> bool:
         if self.ui.open_shard is None:
             return False
-        self.ui.open_shard = None
-        self._open_reason = None
+        self.ui = replace(self.ui, popover=None)
         self.browser.hide_details()
         return True
 
     async def _copy_diagnostics(self) -> None:
-        kind, answer = self.view.lookup_answer(self.state.snapshot, self.ui)
+        last = self._last or self.view.render(self.state, self.ui, self.browser.now_ms())
         text = diagnostics_report(
             self.t,
-            lookup=answer if kind else None,
-            overall=self.view.overall_label(self.state),
+            lookup=last.lookup_text,
+            overall=last.status_label,
             now_ms=self.browser.now_ms(),
             version=self.config.version,
             source=self.state.source.value if self.state.source else "none",
         )
         ok = await self.browser.write_clipboard(text)
-        self.ui.copy_status = "copy.done" if ok else "copy.failed"
+        self.ui = replace(self.ui, copy_status="copy.done" if ok else "copy.failed")
         self.render()
 
     # -- drawing --------------------------------------------------------------------------
@@ -498,11 +511,12 @@ class Controller:
     def render(self) -> None:
         started = self.monotonic()
         now = self.browser.now_ms()
-        self.browser.apply(self.view.render(self.state, self.ui, now, self.changes))
+        rendered = self._last = self.view.render(self.state, self.ui, now, self.changes)
+        self.browser.apply(rendered.ops)
         overall = self.state.overall
-        label = self.view.overall_label(self.state)
-        self.browser.set_title(self.t.text("title.status", status=label))
-        found = self.view.found_shard(self.state.snapshot, self.ui)
+        label = rendered.status_label
+        self.browser.set_title(rendered.title)
+        found = rendered.found_shard
         if found is not None and found != self._scrolled_to:
             self._scrolled_to = found
             self.browser.scroll_to_shard(found)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeGuard
 
-from app.model.vocabulary import SHARD_STYLES, ClusterState, Health, OverallStatus, ShardState
+from app.model.vocabulary import ClusterState, OverallStatus, ShardState, is_healthy
 
 __all__ = [
     "MAX_PLAUSIBLE_PING_MS",
@@ -160,9 +160,7 @@ def overall_status(clusters: tuple[Cluster, ...]) -> OverallStatus:
 def healthy_cluster_ids(snapshot: Snapshot) -> frozenset[int]:
     """Clusters with at least one shard, every one of them healthy (what folds away)."""
     return frozenset(
-        c.id
-        for c in snapshot.clusters
-        if c.shards and all(SHARD_STYLES[s.state].health is Health.HEALTHY for s in c.shards)
+        c.id for c in snapshot.clusters if c.shards and all(is_healthy(s.state) for s in c.shards)
     )
 
 

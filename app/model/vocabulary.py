@@ -10,6 +10,7 @@ Public names:
     CLUSTER_STYLES  ClusterState -> StateStyle
     HEALTH_LABEL_KEYS  Health -> label key
     OVERALL_STYLES  OverallStatus -> StateStyle
+    is_healthy(state)  the one rule for "is this shard healthy"
     PingBand        good / slow / bad / unknown, with ``ping_band(ms)``
     PING_GOOD_BELOW_MS, PING_SLOW_BELOW_MS
 
@@ -39,6 +40,7 @@ __all__ = [
     "PingBand",
     "ShardState",
     "StateStyle",
+    "is_healthy",
     "ping_band",
 ]
 
@@ -136,6 +138,12 @@ OVERALL_STYLES: dict[OverallStatus, StateStyle] = {
     # "unknown" is not a health verdict: it is drawn as a hollow ring.
     OverallStatus.UNKNOWN: StateStyle(_TRANSITIONAL, "overall.unknown", "ring"),
 }
+
+
+def is_healthy(state: ShardState) -> bool:
+    """Whether a shard in ``state`` counts as healthy: the one place this is decided."""
+    return SHARD_STYLES[state].health is Health.HEALTHY
+
 
 HEALTH_LABEL_KEYS: dict[Health, str] = {
     Health.HEALTHY: "health.healthy",

@@ -16,6 +16,7 @@ import ast
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from app.model.i18n import (
 from app.model.page_state import Connection, PageState, SourceKind
 from app.model.shard_lookup import GuildInputError, parse_guild_input
 from app.model.snapshot import Problem, ProblemCode, Snapshot, parse_ack
+from app.model.ui_state import OpenReason, Popover, UiState
 from app.model.vocabulary import (
     CLUSTER_STYLES,
     HEALTH_LABEL_KEYS,
@@ -43,8 +45,8 @@ from app.model.vocabulary import (
     Health,
     ShardState,
 )
-from app.render import page as page_module
-from app.render.page import PageView, UiState
+from app.render.context import link
+from app.render.page import PageView
 from app.render.report import diagnostics_report
 from app.transport.live import REASONS
 
@@ -412,11 +414,15 @@ def render_everything(t: Catalogue) -> list[object]:
                 for c in snapshot.clusters
             ),
         )
-    ui = UiState(problems_only=True, open_shard=0, copy_status="copy.done")
-    ui.lookup = parse_guild_input("81384788765712384")
-    ops: list[object] = list(view.render(state, ui, NOW, changes))
-    ui.state_filter, ui.problems_only, ui.collapsed = ShardState.READY, False, {0}
-    ops += view.render(state.with_connection(Connection.OFFLINE, "offline"), ui, NOW, changes)
+    ui = UiState(
+        problems_only=True,
+        popover=Popover(0, OpenReason.CLICK),
+        copy_status="copy.done",
+        lookup=parse_guild_input("81384788765712384"),
+    )
+    ops: list[object] = list(view.render(state, ui, NOW, changes).ops)
+    ui = replace(ui, state_filter=ShardState.READY, problems_only=False, collapsed=frozenset({0}))
+    ops += view.render(state.with_connection(Connection.OFFLINE, "offline"), ui, NOW, changes).ops
     return ops
 
 
@@ -429,7 +435,7 @@ def family_values() -> dict[str, set[str]]:
         PageState.initial(15).with_snapshot(mock_snapshot("empty"), SourceKind.MOCK, NOW)
     ]
     return {
-        "connection.": {page_module._link(state) for state in states},
+        "connection.": {link(state) for state in states},
         "error.": set(REASONS) | controller_reasons(),
         "problem.": {code.value for code in ProblemCode},
         "lookup.error.": {error.value for error in GuildInputError},
@@ -494,7 +500,7 @@ def test_a_full_render_fills_every_message(locale: str) -> None:
     view = PageView(t, FallbackFormatter(locale))
     for code in ProblemCode:
         for problem in (Problem(code, True, 1, 2), Problem(code, False, index=3)):
-            assert not UNFILLED.search(view.problem_text(problem))
+            assert not UNFILLED.search(view.wording.problem_text(problem))
     report = diagnostics_report(t, lookup="x", overall="y", now_ms=NOW, version="1", source="live")
     assert not UNFILLED.search(report)
 

@@ -21,7 +21,8 @@ from app.model.format import FallbackFormatter
 from app.model.i18n import LOCALES, Catalogue
 from app.model.page_state import PageState, SourceKind
 from app.model.snapshot import AckRejected, Problem, ProblemCode, Snapshot, parse_ack
-from app.render.page import PageView, UiState
+from app.model.ui_state import UiState
+from app.render.page import PageView
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_700_000_060_000
@@ -229,7 +230,7 @@ class SimPage:
 
 def test_first_render_creates_a_card_per_cluster_keyed_by_id(view: PageView) -> None:
     """Each cluster becomes an element keyed ``c<id>`` with ``data-cluster-id``, in id order."""
-    ops = view.render(live(snapshot_of(ACK)), UiState(), NOW)
+    ops = view.render(live(snapshot_of(ACK)), UiState(), NOW).ops
     cards = [
         (parent, key, attrs) for parent, key, attrs, _ in created(ops) if parent == "#clusters"
     ]
@@ -244,7 +245,7 @@ def test_first_render_creates_a_card_per_cluster_keyed_by_id(view: PageView) -> 
 
 def test_first_render_creates_shard_buttons_with_discord_js_state_names(view: PageView) -> None:
     """Each shard is a button keyed ``s<id>`` with ``data-shard-id`` and the discord.js name."""
-    attrs = created_attrs(view.render(live(snapshot_of(ACK)), UiState(), NOW))
+    attrs = created_attrs(view.render(live(snapshot_of(ACK)), UiState(), NOW).ops)
     expected = {
         "s0": "Ready",
         "s1": "Reconnecting",
@@ -263,7 +264,7 @@ def test_first_render_creates_shard_buttons_with_discord_js_state_names(view: Pa
 
 def test_first_render_sets_status_and_source_on_html(view: PageView) -> None:
     """``#html`` carries ``data-status`` (overall status) and ``data-source``."""
-    ops = view.render(live(snapshot_of(ACK)), UiState(), NOW)
+    ops = view.render(live(snapshot_of(ACK)), UiState(), NOW).ops
     html = [op for op in ops if op[0] == "a" and op[1] == "#html"]
     assert len(html) == 1
     assert html[0][2]["data-status"] == "degraded"
@@ -274,7 +275,7 @@ def test_first_render_sets_status_and_source_on_html(view: PageView) -> None:
 def test_mock_source_is_marked_on_html(view: PageView) -> None:
     """Preview data is flagged as ``data-source="mock"``."""
     state = PageState.initial(REFRESH_SECONDS).with_snapshot(snapshot_of(ACK), SourceKind.MOCK, NOW)
-    ops = view.render(state, UiState(), NOW)
+    ops = view.render(state, UiState(), NOW).ops
     html = next(op for op in ops if op[0] == "a" and op[1] == "#html")
     assert html[2]["data-source"] == "mock"
 
@@ -283,11 +284,11 @@ def test_placeholders_are_removed_once_with_the_first_data(view: PageView) -> No
     """The loading placeholders go with the first snapshot, and only then."""
     assert ["r", "#placeholders"] not in view.render(
         PageState.initial(REFRESH_SECONDS), UiState(), NOW
-    )
-    assert ["r", "#placeholders"] in view.render(live(snapshot_of(ACK)), UiState(), NOW)
+    ).ops
+    assert ["r", "#placeholders"] in view.render(live(snapshot_of(ACK)), UiState(), NOW).ops
     assert ["r", "#placeholders"] not in view.render(
         live(snapshot_of(ACK), NOW + 5000), UiState(), NOW + 5000
-    )
+    ).ops
 
 
 # -- later renders --------------------------------------------------------------------------
@@ -296,15 +297,15 @@ def test_placeholders_are_removed_once_with_the_first_data(view: PageView) -> No
 def test_second_render_of_the_same_state_at_the_same_time_is_empty(view: PageView) -> None:
     """Nothing changed, same clock: the render pass sends no operations at all."""
     state = live(snapshot_of(ACK))
-    assert view.render(state, UiState(), NOW) != []
-    assert view.render(state, UiState(), NOW) == []
+    assert view.render(state, UiState(), NOW).ops != []
+    assert view.render(state, UiState(), NOW).ops == []
 
 
 def test_time_passing_only_updates_time_dependent_text(view: PageView) -> None:
     """A later clock changes only text: the "updated … ago" line and cluster uptimes."""
     state = live(snapshot_of(ACK))
     view.render(state, UiState(), NOW)
-    ops = view.render(state, UiState(), NOW + 20_000)  # still fresh (< 2 intervals)
+    ops = view.render(state, UiState(), NOW + 20_000).ops  # still fresh (< 2 intervals)
     assert ops, "uptime and 'updated' text should move on"
     assert {op[0] for op in ops} == {"t"}
     allowed = {"#updated"} | {f"c{i}uptimev" for i in range(3)}
@@ -318,7 +319,7 @@ def test_changing_one_shard_state_touches_only_that_shard(view: PageView) -> Non
     legend's per-state counters may change besides the shard itself.
     """
     view.render(live(snapshot_of(ACK)), UiState(), NOW)
-    ops = view.render(live(with_shard_status(1, 8)), UiState(), NOW)
+    ops = view.render(live(with_shard_status(1, 8)), UiState(), NOW).ops
     assert {op[0] for op in ops} <= {"a", "t"}, "no create/remove/move: nothing is rebuilt"
     keys = touched_keys(ops)
     shard_area = {k for k in keys if not k.startswith(("lg-", "#"))}
@@ -336,7 +337,7 @@ def test_changing_one_shard_state_touches_only_that_shard(view: PageView) -> Non
 def test_shard_going_down_touches_no_other_shard(view: PageView) -> None:
     """Shard 3 Ready -> Disconnected: aggregates may update, but no other shard's keys."""
     view.render(live(snapshot_of(ACK)), UiState(), NOW)
-    ops = view.render(live(with_shard_status(3, 5)), UiState(), NOW)
+    ops = view.render(live(with_shard_status(3, 5)), UiState(), NOW).ops
     other_shards = {k for k in touched_keys(ops) if re.fullmatch(r"s\d+[a-z]?", k)}
     assert other_shards and all(re.fullmatch(r"s3[a-z]?", k) for k in other_shards)
     assert not any(op[0] in ("c", "r", "m") for op in ops)
@@ -347,7 +348,7 @@ def test_cluster_that_disappears_is_one_remove(view: PageView) -> None:
     view.render(live(snapshot_of(ACK)), UiState(), NOW)
     data = json.loads(ACK)
     data["data"] = [c for c in data["data"] if c["id"] != 2]
-    ops = view.render(live(snapshot_of(json.dumps(data))), UiState(), NOW)
+    ops = view.render(live(snapshot_of(json.dumps(data))), UiState(), NOW).ops
     assert ["r", "c2"] in ops
     assert [op for op in ops if op[0] in ("c", "r", "m")] == [["r", "c2"]]
 
@@ -355,11 +356,11 @@ def test_cluster_that_disappears_is_one_remove(view: PageView) -> None:
 def test_shard_moving_to_another_cluster_lands_in_the_new_grid(view: PageView) -> None:
     """After a reshard, shard 2 (was in cluster 0) shows in cluster 1's grid and is mapped."""
     page = SimPage(index_ids() | {f"locale-{loc}" for loc in LOCALES})
-    page.apply(view.render(live(snapshot_of(ACK)), UiState(), NOW))
+    page.apply(view.render(live(snapshot_of(ACK)), UiState(), NOW).ops)
     data = json.loads(ACK)
     moved = data["data"][0]["shards"].pop()
     data["data"][1]["shards"].append(moved)
-    page.apply(view.render(live(snapshot_of(json.dumps(data))), UiState(), NOW))
+    page.apply(view.render(live(snapshot_of(json.dumps(data))), UiState(), NOW).ops)
     assert page.child_keys("c0g") == ["s0", "s1"]
     assert page.child_keys("c1g") == ["s2", "s3", "s4", "s5"]
     assert page.need("s2").parent is page.need("c1g")
@@ -380,8 +381,8 @@ AVAILABLE_LOCALES = [loc for loc in LOCALES if (ROOT / "locales" / f"{loc}.json"
 def test_every_operation_targets_an_element_of_the_built_page(view: PageView) -> None:
     """Applied to index.html's static elements, no op refers to an element that is not there."""
     page = SimPage(index_ids() | {f"locale-{loc}" for loc in AVAILABLE_LOCALES})
-    page.apply(view.render(PageState.initial(REFRESH_SECONDS), UiState(), NOW))
-    page.apply(view.render(live(snapshot_of(ACK)), UiState(), NOW))
+    page.apply(view.render(PageState.initial(REFRESH_SECONDS), UiState(), NOW).ops)
+    page.apply(view.render(live(snapshot_of(ACK)), UiState(), NOW).ops)
 
 
 # -- hostile text ---------------------------------------------------------------------------
@@ -395,7 +396,7 @@ def hostile_snapshot(detail_value: str) -> Snapshot:
 
 def test_hostile_problem_text_only_reaches_the_dom_as_text(view: PageView) -> None:
     """Markup in a Problem is carried as text (textContent), never as an attribute."""
-    ops = view.render(live(hostile_snapshot(HOSTILE)), UiState(), NOW)
+    ops = view.render(live(hostile_snapshot(HOSTILE)), UiState(), NOW).ops
     assert any(HOSTILE in t for t in text_positions(ops))
     for name, value in attribute_items(ops):
         assert HOSTILE not in name
@@ -406,7 +407,7 @@ def test_hostile_problem_text_only_reaches_the_dom_as_text(view: PageView) -> No
 def test_changed_hostile_problem_is_a_single_text_op(view: PageView) -> None:
     """When a problem's text changes, the new markup arrives in exactly one "t" op."""
     view.render(live(hostile_snapshot("harmless")), UiState(), NOW)
-    ops = view.render(live(hostile_snapshot(HOSTILE)), UiState(), NOW)
+    ops = view.render(live(hostile_snapshot(HOSTILE)), UiState(), NOW).ops
     carrying = [op for op in ops if HOSTILE in json.dumps(op)]
     assert len(carrying) == 1
     assert carrying[0][0] == "t"
@@ -419,7 +420,7 @@ def test_hostile_rejection_reaches_the_notice_as_text(view: PageView) -> None:
     rejected = parse_ack(json.loads(json.dumps({"success": False, "error": HOSTILE})), NOW)
     assert isinstance(rejected, AckRejected)
     state = live(snapshot_of(ACK)).with_rejection(rejected.problem)
-    ops = view.render(state, UiState(), NOW)
+    ops = view.render(state, UiState(), NOW).ops
     notice = [op for op in ops if op[0] == "t" and op[1] == "#notice"]
     assert len(notice) == 1 and HOSTILE in notice[0][2]
     assert all(HOSTILE not in str(v) for _, v in attribute_items(ops))
@@ -429,7 +430,7 @@ def test_problem_list_is_capped(view: PageView) -> None:
     """At most 50 problems are listed, however many the answer had."""
     data = json.loads(ACK)
     data["data"] += [f"garbage {i}" for i in range(80)]
-    ops = view.render(live(snapshot_of(json.dumps(data))), UiState(), NOW)
+    ops = view.render(live(snapshot_of(json.dumps(data))), UiState(), NOW).ops
     items = [key for parent, key, _, _ in created(ops) if parent == "diag-l"]
     assert len(items) == 50
 
@@ -442,7 +443,7 @@ def test_stale_data_sets_data_stale_and_clears_when_fresh(view: PageView) -> Non
     state = live(snapshot_of(ACK))
     view.render(state, UiState(), NOW)
     later = NOW + 10 * 60_000
-    ops = view.render(state, UiState(), later)
+    ops = view.render(state, UiState(), later).ops
     html = next(op for op in ops if op[0] == "a" and op[1] == "#html")
     assert html[2] == {"data-stale": ""}
     updated_attrs = next(op for op in ops if op[0] == "a" and op[1] == "#updated")
@@ -450,7 +451,7 @@ def test_stale_data_sets_data_stale_and_clears_when_fresh(view: PageView) -> Non
     updated_text = next(op for op in ops if op[0] == "t" and op[1] == "#updated")
     assert "may be out of date" in updated_text[2]
 
-    ops = view.render(live(snapshot_of(ACK, later), later), UiState(), later)
+    ops = view.render(live(snapshot_of(ACK, later), later), UiState(), later).ops
     html = next(op for op in ops if op[0] == "a" and op[1] == "#html")
     assert html[2] == {"data-stale": None}
 
@@ -459,14 +460,16 @@ def test_two_intervals_is_not_yet_stale(view: PageView) -> None:
     """Exactly two refresh intervals after the last success the page is not stale."""
     state = live(snapshot_of(ACK))
     view.render(state, UiState(), NOW)
-    ops = view.render(state, UiState(), NOW + 2 * REFRESH_SECONDS * 1000)
+    ops = view.render(state, UiState(), NOW + 2 * REFRESH_SECONDS * 1000).ops
     assert not any(op[0] == "a" and "data-stale" in op[2] for op in ops)
 
 
 def test_problem_codes_all_have_messages(view: PageView) -> None:
     """Every ProblemCode renders (its ``problem.<code>`` message exists in en.json)."""
     for code in ProblemCode:
-        assert view.problem_text(Problem(code, True, cluster_id=1, detail="x")).endswith(" x")
+        assert view.wording.problem_text(Problem(code, True, cluster_id=1, detail="x")).endswith(
+            " x"
+        )
 
 
 def _big_cluster_state(count: int) -> PageState:
@@ -491,7 +494,7 @@ def _big_cluster_state(count: int) -> PageState:
 
 def test_a_huge_grid_draws_a_thousand_tiles_problems_first_and_says_so(view: PageView) -> None:
     """5,000 shards: 1,000 tiles, every Reconnecting one among them, and a note with both counts."""
-    ops = view.render(_big_cluster_state(5_000), UiState(), NOW)
+    ops = view.render(_big_cluster_state(5_000), UiState(), NOW).ops
     tiles = {key: attrs for _, key, attrs, _ in created(ops) if "data-shard-id" in attrs}
     assert len(tiles) == 1_000
     assert sum(1 for a in tiles.values() if a["data-state"] == "Reconnecting") == 1_000
@@ -509,7 +512,7 @@ def test_the_visitors_shard_is_drawn_even_past_the_cut(view: PageView) -> None:
     state = _big_cluster_state(5_000)
     guild = (4_999 + 5_000 * 10**6) << 22  # (guild >> 22) % 5000 == 4999, a Ready shard
     ui = UiState(lookup=parse_guild_input(str(guild)))
-    ops = view.render(state, ui, NOW)
+    ops = view.render(state, ui, NOW).ops
     tiles = {key: attrs for _, key, attrs, _ in created(ops) if "data-shard-id" in attrs}
     assert "s4999" in tiles
     assert "data-found" in tiles["s4999"]
@@ -524,14 +527,51 @@ def test_fold_healthy_button_names_what_a_press_will_do(view: PageView) -> None:
     """It folds every healthy cluster, or unfolds them once all are folded: the label
     follows (a button whose label never changed read "Fold" while unfolding)."""
     snapshot = with_shard_status(5, 0)  # cluster 1: every shard ready, the only healthy one
-    assert fold_label(view.render(live(snapshot), UiState(), NOW)) == "Fold healthy clusters"
-    folded = UiState(collapsed={1})
-    assert fold_label(view.render(live(snapshot), folded, NOW)) == "Unfold healthy clusters"
+    assert fold_label(view.render(live(snapshot), UiState(), NOW).ops) == "Fold healthy clusters"
+    folded = UiState(collapsed=frozenset({1}))
+    assert fold_label(view.render(live(snapshot), folded, NOW).ops) == "Unfold healthy clusters"
     # Folding a cluster that is not healthy does not count; nothing healthy: "Fold".
-    assert fold_label(view.render(live(snapshot), UiState(collapsed={0}), NOW)) == (
+    assert fold_label(view.render(live(snapshot), UiState(collapsed=frozenset({0})), NOW).ops) == (
         "Fold healthy clusters"
     )
     # (The ops carry the label only when it changes: back to "Unfold", then to "Fold".)
-    assert fold_label(view.render(live(snapshot), folded, NOW)) == "Unfold healthy clusters"
+    assert fold_label(view.render(live(snapshot), folded, NOW).ops) == "Unfold healthy clusters"
     unhealthy = live(snapshot_of(ACK))
-    assert fold_label(view.render(unhealthy, folded, NOW)) == "Fold healthy clusters"
+    assert fold_label(view.render(unhealthy, folded, NOW).ops) == "Fold healthy clusters"
+
+
+# -- memoized parts ---------------------------------------------------------------------------
+
+
+def test_a_growing_shard_list_updates_the_cluster_count(view: PageView) -> None:
+    """A reshard in progress (shardList grows, nothing else changes) shows the new total.
+
+    The facts used to be memoized under a hand-written key without the shard count, so the
+    card kept saying "… of 3 ready".
+    """
+    view.render(live(snapshot_of(ACK)), UiState(), NOW)
+    data = json.loads(ACK)
+    data["data"][1]["shardList"] = [3, 4, 5, 9]
+    ops = view.render(live(snapshot_of(json.dumps(data))), UiState(), NOW).ops
+    assert ["t", "c1shardsv", "2 of 4 ready"] in ops
+
+
+def _tile(view: PageView, cluster_id: int, shard_id: int) -> object:
+    """The El the view last drew for one shard tile."""
+    card = next(c for c in view._trees["#clusters"].children if c.key == f"c{cluster_id}")
+    grid = next(c for c in card.children if c.key == f"c{cluster_id}g")
+    return next(t for t in grid.children if t.key == f"s{shard_id}")
+
+
+def test_tiles_inside_a_reused_grid_survive_for_the_next_change(view: PageView) -> None:
+    """A grid reused for a pass keeps its tiles remembered: when one of its shards changes
+    later, the other tiles come back as the very same objects instead of being rebuilt."""
+    view.render(live(snapshot_of(ACK)), UiState(), NOW)
+    before = _tile(view, 1, 4)
+    view.render(live(with_shard_status(0, 5)), UiState(), NOW)  # cluster 1's grid reused
+    changed = json.loads(ACK)
+    for shard in changed["data"][0]["shards"] + changed["data"][1]["shards"]:
+        shard["status"] = {0: 5, 3: 8}.get(shard["id"], shard["status"])
+    view.render(live(snapshot_of(json.dumps(changed))), UiState(), NOW)
+    assert _tile(view, 1, 4) is before
+    assert _tile(view, 1, 3) is not before

@@ -14,6 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,7 @@ def copied(guild_input: str | None) -> tuple[str, Controller]:
         monotonic=lambda: 0.0,
     )
     if guild_input is not None:
-        controller.ui.lookup = parse_guild_input(guild_input)
+        controller.ui = replace(controller.ui, lookup=parse_guild_input(guild_input))
     assert controller._accept(ACK, SourceKind.LIVE)
     asyncio.run(controller._copy_diagnostics())
     assert len(browser.clipboard) == 1

@@ -1,0 +1,16 @@
+"""The "find my shard" answer under the lookup field.
+
+Public names: lookup(frame)
+"""
+
+from __future__ import annotations
+
+from app.render.context import Frame, attrs
+from app.render.vdom import El
+
+__all__ = ["lookup"]
+
+
+def lookup(f: Frame) -> El:
+    kind, text = f.w.lookup_answer(f.state.snapshot, f.ui.lookup)
+    return El("p", "#lookup-result", attrs(("data-kind", kind)), text=text)
