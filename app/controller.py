@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from app.model.changelog import ChangeLog
 from app.model.config import Config
 from app.model.i18n import Catalogue
+from app.model.lookup import Located, locate_guild
 from app.model.mock_policy import MockPolicy, mock_allowed
 from app.model.page_state import Connection, PageState, SourceKind
 from app.model.scheduler import Scheduler
@@ -25,6 +26,7 @@ from app.model.shard_lookup import parse_guild_input
 from app.model.snapshot import AckRejected, Snapshot, healthy_cluster_ids, parse_ack
 from app.model.ui_state import OpenReason, Popover, UiState, visible_shards
 from app.model.vocabulary import OverallStatus, ShardState
+from app.model.watch import Observed, Permission, Watch, alert_message, observe
 from app.render.favicon import FAVICON_SIZE, favicon_drawing
 from app.render.page import PageView, Rendered
 from app.render.report import diagnostics_report
@@ -87,6 +89,12 @@ class BrowserPort(Protocol):
     def stored_theme(self) -> str | None: ...
     def store_theme(self, theme: str) -> None: ...
     def prefers_dark(self) -> bool: ...
+    # issue 15: watching for changes
+    def stored_watch(self) -> bool: ...
+    def store_watch(self, on: bool) -> None: ...
+    def notification_permission(self) -> str: ...
+    async def request_notifications(self) -> str: ...
+    def notify(self, title: str, body: str) -> None: ...
     def ui_event(self, event: Any) -> UiEvent: ...
 
 
@@ -138,8 +146,12 @@ class Controller:
         self._folded_initially = False
         self._rendered_snapshot: Snapshot | None = None
         self.scheduler = Scheduler(
-            config.refresh_seconds, visible=browser.visible(), now=monotonic()
+            config.refresh_seconds,
+            visible=browser.visible(),
+            now=monotonic(),
+            hidden_interval=config.hidden_refresh_seconds,
         )
+        self._observed: Observed | None = None  # issue 15: the last answer, as watched
         self._wake = asyncio.Event()
         self._live: StatusSource | None = None
         self._mock: StatusSource | None = None
@@ -174,6 +186,7 @@ class Controller:
         self.ui = replace(
             self.ui, theme=b.stored_theme(), system_dark=b.prefers_dark(), search=search
         )
+        self._restore_watch()  # issue 15
         guild = b.query_param("guild")
         if guild:
             b.set_input_value("guild-input", guild)
@@ -265,6 +278,7 @@ class Controller:
             if len(parsed.clusters) > _FOLD_HEALTHY_ABOVE:
                 self.ui = replace(self.ui, collapsed=healthy_cluster_ids(parsed))
         self.state = self.state.with_snapshot(parsed, kind, now)
+        self._watch_answer(parsed, kind)  # issue 15
         self.render()
         return True
 
@@ -406,6 +420,9 @@ class Controller:
         elif action == "copy":
             self._tasks.append(asyncio.ensure_future(self._copy_diagnostics()))
             return False
+        elif action == "watch":  # issue 15
+            self._tasks.append(asyncio.ensure_future(self._press_watch()))
+            return False
         elif not event.in_details and self.ui.open_shard is not None:
             return self._close_details()
         else:
@@ -505,6 +522,43 @@ class Controller:
         ok = await self.browser.write_clipboard(text)
         self.ui = replace(self.ui, copy_status="copy.done" if ok else "copy.failed")
         self.render()
+
+    # -- watching for changes (issue 15; the rules live in app.model.watch) ------------------
+
+    def _restore_watch(self) -> None:
+        """The remembered choice; it counts only with the permission granted on this visit."""
+        b = self.browser
+        self._set_watch(Watch(b.stored_watch(), Permission.parse(b.notification_permission())))
+
+    def _set_watch(self, watch: Watch) -> None:
+        self.ui = replace(self.ui, watch=watch)
+        self.scheduler.set_watching(watch.active)
+        self._wake.set()  # a hidden tab's next ask may have moved
+
+    async def _press_watch(self) -> None:
+        watch, ask = self.ui.watch.pressed()
+        if ask:
+            watch = watch.answered(Permission.parse(await self.browser.request_notifications()))
+        if watch == self.ui.watch:
+            return
+        self._set_watch(watch)
+        self.browser.store_watch(watch.wanted)
+        self.render()
+
+    def _watch_answer(self, snapshot: Snapshot, kind: SourceKind) -> None:
+        """Notify (while watching) when this answer changes what the last one said."""
+        guild = self.ui.lookup.guild_id if self.ui.lookup is not None else None
+        found = locate_guild(snapshot, guild) if guild is not None else None
+        shard = found.shard if isinstance(found, Located) else None
+        seen = Observed(
+            status=self.state.overall,
+            shard=(shard.id, shard.state) if shard is not None else None,
+            live=kind is SourceKind.LIVE,
+        )
+        self._observed, alerts = observe(self._observed, seen)
+        if self.ui.watch.active:
+            for alert in alerts:
+                self.browser.notify(*alert_message(self.t, alert))
 
     # -- drawing --------------------------------------------------------------------------
 

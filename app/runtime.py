@@ -369,6 +369,32 @@ class Browser:
     def prefers_dark(self) -> bool:
         return bool(self._page["prefersDark"])
 
+    # -- watching for changes (issue 15) --------------------------------------------------
+    def stored_watch(self) -> bool:
+        return bool(self._page.get("watch"))
+
+    def store_watch(self, on: bool) -> None:
+        self._page["watch"] = on
+        self._send("storeWatch", on)
+
+    def notification_permission(self) -> str:
+        """As the page said at boot: granted, denied, default or unsupported."""
+        return str(self._page.get("notifications", "unsupported"))
+
+    async def request_notifications(self) -> str:
+        """The answer to the permission request made by the last press of #watch.
+
+        The request itself was made on the main thread, inside the click (apply.js), so
+        the browser sees the visitor's gesture; this only awaits its outcome.
+        """
+        self.flush()
+        answer = str(await self._host.requestNotifications())
+        self._page["notifications"] = answer
+        return answer
+
+    def notify(self, title: str, body: str) -> None:
+        self._send("notify", title, body)
+
     def ui_event(self, event: PageEvent) -> UiEvent:
         """The event as the main thread reduced it (``describeUi`` in static/apply.js)."""
         if not event.ui:

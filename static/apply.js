@@ -143,6 +143,8 @@ function boot() {
     online: navigator.onLine,
     theme: theme === "light" || theme === "dark" ? theme : null,
     prefersDark: matchMedia("(prefers-color-scheme: dark)").matches,
+    watch: storedWatch(),  // issue 15
+    notifications: notificationPermission(),
   });
 }
 
@@ -169,6 +171,7 @@ function describeUi(event) {
   const relatedEl = closest(event.relatedTarget, "[data-shard-id]");
   if (actionEl) {
     ui.action = actionEl.dataset.action;
+    if (event.type === "click" && ui.action === "watch") askPermission(actionEl);  // issue 15
     ui.value = actionEl.dataset.value ?? null;
     ui.cluster = num(actionEl.dataset.cluster);
   }
@@ -284,6 +287,68 @@ function copy(text) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Watching for changes (issue 15). Notifications go through window.Notification (tests
+// wrap it). The permission is requested only from the #watch button's own click, here on
+// the main thread inside the click (the browser's user activation), never on load; the
+// browser prompts only while the permission is "default". Python awaits the answer with
+// requestNotifications(). One tag for all notifications: a newer one replaces an older.
+const WATCH_KEY = "statuspage-watch";
+const NOTIFY_TAG = "statuspage-status";
+let permissionAnswer = null;
+
+function notificationPermission() {
+  const N = window.Notification;
+  if (typeof N !== "function") return "unsupported";
+  try { return String(N.permission); } catch (_) { return "unsupported"; }
+}
+
+function storedWatch() {
+  try { return localStorage.getItem(WATCH_KEY) === "on"; } catch (_) { return false; }
+}
+
+function storeWatch(on) {
+  try {
+    if (on) localStorage.setItem(WATCH_KEY, "on"); else localStorage.removeItem(WATCH_KEY);
+  } catch (_) { /* this visit only */ }
+}
+
+// Called from describe() during the click on #watch, while it is not pressed.
+function askPermission(button) {
+  if (button.getAttribute("aria-pressed") === "true" || button.getAttribute("aria-disabled") === "true") return;
+  const current = notificationPermission();
+  if (current !== "default") { permissionAnswer = Promise.resolve(current); return; }
+  try {
+    // Older Safari takes a callback and returns undefined instead of a promise.
+    const asked = new Promise(done => {
+      const promise = window.Notification.requestPermission(done);
+      if (promise && typeof promise.then === "function") promise.then(done, () => done(notificationPermission()));
+    });
+    permissionAnswer = asked.then(String);
+  } catch (_) {
+    permissionAnswer = Promise.resolve(notificationPermission());
+  }
+}
+
+// Resolves to the permission after the last press of #watch (never rejects).
+function requestNotifications() {
+  const answer = permissionAnswer ?? Promise.resolve(notificationPermission());
+  permissionAnswer = null;
+  return answer;
+}
+
+function notify(title, body) {
+  const N = window.Notification;
+  if (notificationPermission() !== "granted") return;
+  try {
+    const icon = document.querySelector('link[rel="apple-touch-icon"]')?.href;
+    const note = new N(title, {
+      body, tag: NOTIFY_TAG, renotify: true, lang: document.documentElement.lang, icon,
+    });
+    note.onclick = () => { window.focus(); note.close(); };
+  } catch (_) { /* e.g. Chrome on Android: page notifications need a service worker */ }
+}
+
 // Loaded right after <script type="py" worker>, before PyScript's module runs: without
 // SharedArrayBuffer a PyScript worker cannot reach the page synchronously, so Python then
 // runs on the main thread as it always did (e.g. a server that does not send the headers).
@@ -299,6 +364,7 @@ if (!window.crossOriginIsolated || typeof SharedArrayBuffer !== "function") {
 const COMMANDS = {
   apply: applyOps, setTitle, setFavicon, listen, unlisten, setValue, scrollToShard,
   focusShard, showDetails, hideDetails, replaceUrl, storeTheme, recordRender, reportRuntime,
+  storeWatch, notify,
 };
 
 function run(json) {
@@ -311,6 +377,6 @@ function run(json) {
 }
 
 window.statuspage = Object.freeze({
-  liveNodeCount, debug, boot, connect, run, copy,
+  liveNodeCount, debug, boot, connect, run, copy, requestNotifications,
 });
 })();

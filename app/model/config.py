@@ -30,7 +30,12 @@ ENV_DEFAULTS: dict[str, str] = {
     "STATUSPAGE_WS_URL": "http://localhost:4000",
     "STATUSPAGE_MOCK": "auto",
     "STATUSPAGE_REFRESH_SECONDS": "15",
+    "STATUSPAGE_HIDDEN_REFRESH_SECONDS": "60",
 }
+# A hidden, watching tab's cadence: whole seconds, at least this many (the bot's server
+# gets one ask per interval per watching tab), at most a day (a JS timer's range is 24 days).
+HIDDEN_REFRESH_MIN = 5
+HIDDEN_REFRESH_MAX = 86_400
 
 
 class ConfigError(ValueError):
@@ -44,6 +49,7 @@ class Config:
     mock: MockPolicy
     refresh_seconds: float
     version: str = "dev"
+    hidden_refresh_seconds: int = 60
 
     @property
     def connect_origins(self) -> tuple[str, ...]:
@@ -59,6 +65,7 @@ class Config:
             "wsUrl": self.ws_url,
             "mock": self.mock.value,
             "refreshSeconds": self.refresh_seconds,
+            "hiddenRefreshSeconds": self.hidden_refresh_seconds,
             "version": self.version,
         }
 
@@ -74,6 +81,9 @@ def config_from_env(env: Mapping[str, str], version: str = "dev") -> Config:
         mock=_policy("STATUSPAGE_MOCK", get("STATUSPAGE_MOCK")),
         refresh_seconds=_seconds("STATUSPAGE_REFRESH_SECONDS", get("STATUSPAGE_REFRESH_SECONDS")),
         version=version,
+        hidden_refresh_seconds=_whole_seconds(
+            "STATUSPAGE_HIDDEN_REFRESH_SECONDS", get("STATUSPAGE_HIDDEN_REFRESH_SECONDS")
+        ),
     )
 
 
@@ -87,6 +97,9 @@ def config_from_json(obj: object) -> Config:
             mock=_policy("mock", str(obj["mock"])),
             refresh_seconds=_seconds("refreshSeconds", str(obj["refreshSeconds"])),
             version=str(obj.get("version", "dev")),
+            hidden_refresh_seconds=_whole_seconds(
+                "hiddenRefreshSeconds", str(obj["hiddenRefreshSeconds"])
+            ),
         )
     except KeyError as exc:
         raise ConfigError(f"config: missing {exc.args[0]}") from None
@@ -113,6 +126,17 @@ def _seconds(name: str, value: str) -> float:
         seconds = math.nan
     if not math.isfinite(seconds) or not 0.05 <= seconds <= 3600:
         raise ConfigError(f"{name}: expected seconds between 0.05 and 3600, got {value!r}")
+    return seconds
+
+
+def _whole_seconds(name: str, value: str) -> int:
+    # Digits only: int() would also take "+60", " 60" and "6_0".
+    seconds = int(value) if value.isascii() and value.isdigit() else 0
+    if not HIDDEN_REFRESH_MIN <= seconds <= HIDDEN_REFRESH_MAX:
+        raise ConfigError(
+            f"{name}: expected a whole number of seconds from {HIDDEN_REFRESH_MIN}"
+            f" to {HIDDEN_REFRESH_MAX}, got {value!r}"
+        )
     return seconds
 
 

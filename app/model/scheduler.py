@@ -12,7 +12,10 @@ e.g. ``loop.time()`` or ``performance.now() / 1000``):
 
 - Visible: one request every ``interval`` seconds, measured from the *completion* of the previous
   request (not its start), so a slow ack can never make requests pile up back to back.
-- Hidden: no requests at all.  Visibility is the authority: ``focus`` on a hidden tab is ignored.
+- Hidden: no requests at all, unless the visitor is watching (notifications, issue 15): then
+  one every ``hidden_interval`` seconds, from the completion of the previous one, so the
+  title, the favicon and the notifications stay current.  Visibility is the authority:
+  ``focus`` on a hidden tab is ignored.
 - Becoming visible, or ``focus`` while visible, makes a request due at once -- unless a request is
   already in flight (its answer is fresh enough) or one finished less than ``debounce`` seconds ago.
   Both events firing together therefore yield exactly one request.  ``ask_now`` is the same minus
@@ -34,6 +37,9 @@ True
 (False, None)
 >>> s.on_visibility(True, 600.0); s.on_focus(600.0); s.due(600.0)
 True
+>>> w = Scheduler(15.0, visible=False, now=0.0, hidden_interval=60.0)
+>>> w.next_wakeup(0.0), w.set_watching(True), w.next_wakeup(0.0)
+(None, None, 60.0)
 """
 
 from __future__ import annotations
@@ -41,10 +47,11 @@ from __future__ import annotations
 import math
 from enum import Enum
 
-__all__ = ["DEFAULT_DEBOUNCE", "DEFAULT_INTERVAL", "Phase", "Scheduler"]
+__all__ = ["DEFAULT_DEBOUNCE", "DEFAULT_HIDDEN_INTERVAL", "DEFAULT_INTERVAL", "Phase", "Scheduler"]
 
 DEFAULT_INTERVAL = 15.0
 DEFAULT_DEBOUNCE = 2.0
+DEFAULT_HIDDEN_INTERVAL = 60.0
 
 
 class Phase(Enum):
@@ -68,11 +75,13 @@ class Scheduler:
     __slots__ = (
         "_anchor",
         "_debounce",
+        "_hidden_interval",
         "_immediate",
         "_in_flight_since",
         "_interval",
         "_last_finished",
         "_visible",
+        "_watching",
     )
 
     def __init__(
@@ -82,9 +91,12 @@ class Scheduler:
         visible: bool,
         now: float,
         debounce: float = DEFAULT_DEBOUNCE,
+        hidden_interval: float = DEFAULT_HIDDEN_INTERVAL,
     ) -> None:
         self._interval = _check_positive("interval", interval)
         self._debounce = _check_positive("debounce", debounce, allow_zero=True)
+        self._hidden_interval = _check_positive("hidden_interval", hidden_interval)
+        self._watching = False
         self._visible = visible
         self._in_flight_since: float | None = None
         self._last_finished: float | None = None
@@ -100,6 +112,16 @@ class Scheduler:
         return self._interval
 
     @property
+    def hidden_interval(self) -> float:
+        """Seconds between requests while hidden and watching."""
+        return self._hidden_interval
+
+    @property
+    def watching(self) -> bool:
+        """Whether a hidden tab keeps asking (the visitor is watching for changes)."""
+        return self._watching
+
+    @property
     def visible(self) -> bool:
         """Whether the tab is currently visible, as last reported."""
         return self._visible
@@ -111,7 +133,7 @@ class Scheduler:
 
     @property
     def phase(self) -> Phase:
-        """The current phase (independent of the clock)."""
+        """The current phase (independent of the clock); a watching hidden tab is ``HIDDEN``."""
         if self._in_flight_since is not None:
             return Phase.IN_FLIGHT
         return Phase.IDLE if self._visible else Phase.HIDDEN
@@ -159,6 +181,13 @@ class Scheduler:
         self._in_flight_since = None
         self._anchor = self._last_finished = now
 
+    def set_watching(self, watching: bool) -> None:
+        """Watching on: hidden tabs ask every ``hidden_interval``; off: hidden tabs ask nothing.
+
+        The hidden cadence counts from the last completion, like the visible one.
+        """
+        self._watching = watching
+
     def set_interval(self, interval: float) -> None:
         """Change the cadence; the next request is due ``interval`` after the last completion."""
         self._interval = _check_positive("interval", interval)
@@ -171,7 +200,8 @@ class Scheduler:
         return deadline is not None and now >= deadline
 
     def next_wakeup(self, now: float) -> float | None:
-        """Seconds until a request is due (0.0 if already due); ``None`` while hidden or in flight.
+        """Seconds until a request is due (0.0 if already due); ``None`` while in flight or
+        hidden and not watching.
 
         ``None`` means "sleep until an event arrives": only an event can make a request due then.
         """
@@ -181,8 +211,10 @@ class Scheduler:
     # --- internals -------------------------------------------------------------------------
 
     def _deadline(self) -> float | None:
-        if not self._visible or self._in_flight_since is not None:
+        if self._in_flight_since is not None:
             return None
+        if not self._visible:
+            return self._anchor + self._hidden_interval if self._watching else None
         if self._immediate:
             return -math.inf
         return self._anchor + self._interval

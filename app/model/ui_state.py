@@ -24,6 +24,7 @@ from enum import StrEnum
 from app.model.shard_lookup import GuildInput
 from app.model.snapshot import Cluster, Shard
 from app.model.vocabulary import ShardState, is_healthy
+from app.model.watch import Watch
 
 __all__ = ["OpenReason", "Popover", "UiState", "visible_shards"]
 
@@ -54,6 +55,8 @@ class UiState:
     system_dark: bool = True
     copy_status: str | None = None  # message key of the last copy outcome
     search: str = ""  # the page's query string, kept by the locale switcher
+    # "Notify me when the status changes": the choice and the permission (app.model.watch)
+    watch: Watch = field(default_factory=Watch)
 
     @property
     def open_shard(self) -> int | None:

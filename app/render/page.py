@@ -24,7 +24,16 @@ from app.model.ui_state import UiState
 from app.model.vocabulary import OverallStatus
 from app.render.context import Counts, Frame, Shards, count, found_shard
 from app.render.memo import Memo
-from app.render.regions import changes, clusters, details, diagnostics, glance, header, lookup
+from app.render.regions import (
+    changes,
+    clusters,
+    details,
+    diagnostics,
+    glance,
+    header,
+    lookup,
+    watch,
+)
 from app.render.vdom import El, Op, diff
 from app.render.wording import Wording
 
@@ -104,6 +113,7 @@ class PageView:
 def _regions(f: Frame) -> Iterator[El]:
     """Every region of the page, in document order."""
     yield from header.header(f)
+    yield from watch.watch(f)  # issue 15
     yield lookup.lookup(f)
     yield from glance.glance(f)
     yield clusters.clusters(f)

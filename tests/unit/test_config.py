@@ -24,6 +24,7 @@ TOKEN = "STATUSPAGE_TOKEN_URL"
 WS = "STATUSPAGE_WS_URL"
 MOCK = "STATUSPAGE_MOCK"
 REFRESH = "STATUSPAGE_REFRESH_SECONDS"
+HIDDEN = "STATUSPAGE_HIDDEN_REFRESH_SECONDS"
 
 
 def test_module_docstring_example_runs() -> None:
@@ -40,19 +41,21 @@ def test_defaults_when_environment_is_empty() -> None:
         mock=MockPolicy.AUTO,
         refresh_seconds=15.0,
         version="dev",
+        hidden_refresh_seconds=60,
     )
     assert ENV_DEFAULTS == {
         TOKEN: "http://localhost:3000/ws-token",
         WS: "http://localhost:4000",
         MOCK: "auto",
         REFRESH: "15",
+        HIDDEN: "60",
     }
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
 def test_blank_values_fall_back_to_defaults(blank: str) -> None:
     """A variable set to an empty or whitespace-only string counts as unset."""
-    env = dict.fromkeys((TOKEN, WS, MOCK, REFRESH), blank)
+    env = dict.fromkeys((TOKEN, WS, MOCK, REFRESH, HIDDEN), blank)
     assert config_from_env(env) == config_from_env({})
 
 
@@ -141,6 +144,21 @@ def test_bad_refresh_seconds_is_rejected_naming_the_variable(value: str) -> None
     assert repr(value) in str(info.value)
 
 
+@pytest.mark.parametrize(("raw", "seconds"), [("5", 5), ("60", 60), ("600", 600), ("86400", 86400)])
+def test_hidden_refresh_seconds_accepts_whole_numbers_from_five(raw: str, seconds: int) -> None:
+    """Issue 15: a hidden, watching tab asks every N seconds; any whole N >= 5 (up to a day)."""
+    assert config_from_env({HIDDEN: raw}).hidden_refresh_seconds == seconds
+
+
+@pytest.mark.parametrize("value", ["4", "0", "-60", "60.0", "1e2", "+60", "6_0", "sixty", "86401"])
+def test_bad_hidden_refresh_seconds_is_rejected_naming_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config_from_env({HIDDEN: value})
+    assert str(info.value).startswith(f"{HIDDEN}:")
+    assert "whole number" in str(info.value)
+    assert repr(value) in str(info.value)
+
+
 def test_config_error_is_a_value_error() -> None:
     """Callers catching ValueError also catch configuration errors."""
     assert issubclass(ConfigError, ValueError)
@@ -157,6 +175,7 @@ def test_to_json_uses_the_page_field_names() -> None:
         "wsUrl": "http://localhost:4000",
         "mock": "never",
         "refreshSeconds": 20.0,
+        "hiddenRefreshSeconds": 60,
         "version": "v9",
     }
 
@@ -169,6 +188,7 @@ def test_to_json_round_trips_through_json_text() -> None:
             WS: "https://bot.example.org",
             MOCK: "always",
             REFRESH: "2.5",
+            HIDDEN: "300",
         },
         version="abc123",
     )
@@ -209,7 +229,9 @@ def test_config_from_json_without_version_defaults_to_dev() -> None:
     assert config_from_json(obj).version == "dev"
 
 
-@pytest.mark.parametrize("missing", ["tokenUrl", "wsUrl", "mock", "refreshSeconds"])
+@pytest.mark.parametrize(
+    "missing", ["tokenUrl", "wsUrl", "mock", "refreshSeconds", "hiddenRefreshSeconds"]
+)
 def test_config_from_json_missing_field_names_it(missing: str) -> None:
     """A missing required field fails with a message naming it."""
     obj = config_from_env({}).to_json()
@@ -234,6 +256,9 @@ def test_config_from_json_rejects_non_objects(obj: object) -> None:
         ("refreshSeconds", 0),
         ("refreshSeconds", math.nan),
         ("refreshSeconds", True),
+        ("hiddenRefreshSeconds", 4),
+        ("hiddenRefreshSeconds", 60.5),
+        ("hiddenRefreshSeconds", True),
     ],
 )
 def test_config_from_json_invalid_field_names_it(field: str, value: object) -> None:

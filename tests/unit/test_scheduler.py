@@ -318,3 +318,49 @@ def test_driver_invariants_hold_for_any_event_sequence(
         hidden_meanwhile = any(r.finish <= t <= r.finish + interval for t in hides)
         if r.visible_at_finish and not hidden_meanwhile:
             assert i + 1 < len(reqs) and reqs[i + 1].start <= r.finish + interval + 1e-9
+
+
+# -- watching (issue 15): a hidden tab keeps asking, at its own cadence ----------------------
+
+
+def test_watching_hidden_tab_asks_every_hidden_interval_after_completion() -> None:
+    """Hidden and watching: one request every ``hidden_interval`` from each completion."""
+    s = Scheduler(15.0, visible=True, now=0.0, hidden_interval=60.0)
+    s.set_watching(True)
+    reqs = run(s, until=200.0, events=[(20.0, HIDE)], latency=0.5)
+    # 0 (done .5) -> 15.5 (done 16) -> hidden at 20 -> 76 (done 76.5) -> 136.5 -> 197
+    assert starts(reqs) == [0.0, 15.5, 76.0, 136.5, 197.0]
+    assert not any(r.visible_at_start for r in reqs[2:])
+
+
+def test_not_watching_hidden_tab_asks_nothing_whatever_the_hidden_interval() -> None:
+    s = Scheduler(15.0, visible=False, now=0.0, hidden_interval=5.0)
+    assert run(s, until=3600.0) == []
+    assert s.next_wakeup(3600.0) is None
+
+
+def test_watching_while_visible_keeps_the_visible_cadence() -> None:
+    s = Scheduler(15.0, visible=True, now=0.0, hidden_interval=60.0)
+    s.set_watching(True)
+    assert starts(run(s, until=31.0, latency=0.0)) == [0.0, 15.0, 30.0]
+
+
+def test_turning_watching_off_while_hidden_stops_the_heartbeat() -> None:
+    s = Scheduler(15.0, visible=False, now=0.0, hidden_interval=10.0)
+    s.set_watching(True)
+    assert starts(run(s, until=25.0, latency=0.0)) == [10.0, 20.0]
+    s.set_watching(False)
+    assert run(s, start=25.0, until=3600.0) == []
+
+
+def test_return_to_visible_while_watching_still_asks_at_once() -> None:
+    s = Scheduler(15.0, visible=True, now=0.0, hidden_interval=60.0)
+    s.set_watching(True)
+    reqs = run(s, until=100.0, events=[(1.0, HIDE), (90.0, SHOW)], latency=0.0)
+    assert starts(reqs) == [0.0, 60.0, 90.0]
+
+
+@pytest.mark.parametrize("bad", [0.0, -5.0, float("nan"), float("inf")])
+def test_invalid_hidden_interval_is_rejected(bad: float) -> None:
+    with pytest.raises(ValueError, match="hidden_interval"):
+        Scheduler(15.0, visible=True, now=0.0, hidden_interval=bad)

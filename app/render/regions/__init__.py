@@ -8,4 +8,5 @@ Public names (each region's entry point):
     changes.changes(frame)          recent state changes
     details.details(frame)          the shard details popover
     diagnostics.diagnostics(frame)  problems found in the last answer
+    watch.watch(frame)              the "notify me" toggle and its explanation (issue 15)
 """

@@ -28,6 +28,7 @@ def header(f: Frame) -> Iterator[El]:
             ("data-stale", "" if f.stale else None),
             ("data-connection", connection),
             ("data-theme", f.ui.theme),
+            ("data-watching", "" if f.ui.watch.active else None),  # issue 15
         ),
     )
     style = OVERALL_STYLES[state.overall]
