@@ -35,8 +35,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.controller import UiEvent
 from app.model.format import DurationParts
+from app.ports import UiEvent
 
 try:  # Pyodide
     import js
