@@ -211,7 +211,7 @@ class Controller:
         try:
             ack = await source.fetch()
         except (SourceUnavailable, OSError, ValueError) as exc:
-            reason = Reason(exc.reason) if isinstance(exc, SourceUnavailable) else Reason.MOCK
+            reason = exc.reason if isinstance(exc, SourceUnavailable) else Reason.MOCK
             self._set_state(self.state.with_connection(self.state.connection, reason))
             return False
         return self._accept(ack, source.kind)
@@ -278,7 +278,7 @@ class Controller:
         if exc.reason == Reason.NOT_CONNECTED and self.state.error is not None:
             # The link's own reason (token refused, server unreachable...) says more.
             return self.state.error
-        return Reason(exc.reason)
+        return exc.reason
 
     # -- the page's events ------------------------------------------------------------------
 
