@@ -20,7 +20,7 @@ Public names:
 >>> ui.problems_only, effects
 (True, ())
 >>> reduce(ui, UiEvent("click", action="theme"), None)[1]
-(StoreTheme(theme='dark'),)
+(StoreTheme(theme='light'),)
 """
 
 from __future__ import annotations
