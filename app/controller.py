@@ -1,10 +1,14 @@
-"""The page's driver: picks a source, runs the refresh loop, renders each answer once.
+"""The page's driver: picks a source, runs the refresh loop, draws each change once.
 
 Data flows one way: source -> ``parse_ack`` -> ``PageState`` -> ``PageView`` -> one batch
-of DOM operations. The controller holds the only mutable state; the browser reaches it
-through a small port (``app.runtime.Browser`` in the page, a fake in tests).
+of DOM operations. The controller holds the only mutable state: ``state`` (the data and
+the link), ``ui`` (the visitor's choices, changed only by ``app.reducer.reduce``) and
+the change log. Whatever changes any of them calls ``invalidate()``; one painter task
+draws the page once for everything that changed since it last drew (``paint``). The
+browser is reached through ``app.ports.BrowserPort`` (``app.runtime.Browser`` in the
+page, a fake in tests).
 
-Public names: Controller, BrowserPort, SourceFactory
+Public names: Controller, SourceFactory
 """
 
 from __future__ import annotations
@@ -12,36 +16,53 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from app.model.changelog import ChangeLog
 from app.model.config import Config
 from app.model.i18n import Catalogue
+from app.model.link import Connection, Reason
 from app.model.lookup import Located, locate_guild
-from app.model.mock_policy import MockPolicy, mock_allowed
-from app.model.page_state import Connection, PageState, SourceKind
+from app.model.mock_policy import MockPolicy, should_use_mock
+from app.model.page_state import PageState, SourceKind
 from app.model.scheduler import Scheduler
 from app.model.shard_lookup import parse_guild_input
-from app.model.snapshot import AckRejected, Snapshot, healthy_cluster_ids, parse_ack
-from app.model.ui_state import OpenReason, Popover, UiState, visible_shards
-from app.model.vocabulary import OverallStatus, ShardState
+from app.model.snapshot import AckRejected, Snapshot, parse_ack
+from app.model.ui_state import UiState
+from app.model.vocabulary import OverallStatus
 from app.model.watch import Observed, Permission, Watch, alert_message, observe
+from app.ports import BrowserPort
+from app.reducer import (
+    AskNotifications,
+    Copied,
+    CopyDiagnostics,
+    DataArrived,
+    Effect,
+    Event,
+    FocusShard,
+    HideDetails,
+    NotificationsAnswered,
+    SearchChanged,
+    SetGuildParam,
+    StoreTheme,
+    StoreWatch,
+    reduce,
+)
 from app.render.favicon import FAVICON_SIZE, favicon_drawing
 from app.render.page import PageView, Rendered
 from app.render.report import diagnostics_report
 from app.transport.source import SourceUnavailable, StatusSource
 
-__all__ = ["BrowserPort", "Controller", "SourceFactory", "UiEvent"]
+__all__ = ["Controller", "SourceFactory"]
 
 # How often relative times and uptimes are redrawn between refreshes.
 _TICK_SECONDS = 1.0
 # How long the first refresh waits for the live connection before offering mock data.
 _FIRST_CONNECT_GRACE_SECONDS = 4.0
-# With more clusters than this, healthy ones start folded so problems are visible at once.
-_FOLD_HEALTHY_ABOVE = 12
 # Upper bound on one refresh, ack timeout and first-connection grace included.
 _REFRESH_DEADLINE_SECONDS = 20.0
+_UI_EVENT_KINDS = ("click", "keydown", "input", "focusin", "focusout", "pointerover", "pointerout")
 
 
 async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
@@ -59,66 +80,11 @@ async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
         waiter.cancel()
 
 
-class BrowserPort(Protocol):
-    """Listen targets are ``"window"`` and ``"document"``; handlers get an event object
-    with ``kind`` and ``persisted`` that ``ui_event`` reduces to a :class:`UiEvent`."""
-
-    def location(self) -> tuple[str, str, str, str]: ...
-    def visible(self) -> bool: ...
-    def online(self) -> bool: ...
-    def now_ms(self) -> float: ...
-    def apply(self, ops: list[Any]) -> None: ...
-    def flush(self) -> None: ...
-    def set_title(self, title: str) -> None: ...
-    def set_favicon(self, drawing: list[tuple[Any, ...]], size: int) -> None: ...
-    def announce(self, text: str) -> None: ...
-    def listen(
-        self, target: Any, kind: str, handler: Callable[[Any], None], capture: bool = False
-    ) -> Any: ...
-    def mark_ready(self) -> None: ...
-    def close(self) -> None: ...
-    def record_render(self, kind: str, ms: float) -> None: ...
-    def query_param(self, name: str) -> str | None: ...
-    def replace_query_param(self, name: str, value: str | None) -> str: ...
-    def set_input_value(self, element_id: str, value: str) -> None: ...
-    def scroll_to_shard(self, shard_id: int) -> None: ...
-    def focus_shard(self, shard_id: int) -> None: ...
-    def show_details(self, shard_id: int) -> None: ...
-    def hide_details(self) -> None: ...
-    async def write_clipboard(self, text: str) -> bool: ...
-    def stored_theme(self) -> str | None: ...
-    def store_theme(self, theme: str) -> None: ...
-    def prefers_dark(self) -> bool: ...
-    # issue 15: watching for changes
-    def stored_watch(self) -> bool: ...
-    def store_watch(self, on: bool) -> None: ...
-    def notification_permission(self) -> str: ...
-    async def request_notifications(self) -> str: ...
-    def notify(self, title: str, body: str) -> None: ...
-    def ui_event(self, event: Any) -> UiEvent: ...
-
-
-@dataclass(frozen=True)
-class UiEvent:
-    """A DOM event reduced to what the controller needs (built by the runtime seam)."""
-
-    kind: str  # click, keydown, input, focusin, focusout, pointerover, pointerout
-    action: str | None = None  # data-action of the nearest element that has one
-    value: str | None = None  # its data-value, or the input's value
-    cluster: int | None = None  # data-cluster of the action element
-    shard_id: int | None = None  # data-shard-id of the nearest shard
-    grid_cluster: int | None = None  # data-cluster of the shard's grid
-    key: str | None = None
-    pointer: str | None = None  # pointerType: mouse, pen, touch
-    in_details: bool = False  # inside the shard details popover
-    related_shard: int | None = None  # focusout/pointerout: the shard being entered
-
-
 @dataclass(frozen=True)
 class SourceFactory:
     """Builds sources on demand, so a page that never needs mock data never loads it."""
 
-    live: Callable[[Callable[[Connection, str | None], None]], StatusSource] | None
+    live: Callable[[Callable[[Connection, Reason | None], None]], StatusSource] | None
     mock: Callable[[], StatusSource]
 
 
@@ -141,10 +107,6 @@ class Controller:
         self.state = PageState.initial(config.refresh_seconds)
         self.ui = UiState()
         self.changes = ChangeLog()
-        self._last: Rendered | None = None
-        self._scrolled_to: int | None = None
-        self._folded_initially = False
-        self._rendered_snapshot: Snapshot | None = None
         self.scheduler = Scheduler(
             config.refresh_seconds,
             visible=browser.visible(),
@@ -152,12 +114,17 @@ class Controller:
             hidden_interval=config.hidden_refresh_seconds,
         )
         self._observed: Observed | None = None  # issue 15: the last answer, as watched
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # the refresh loop has something to reconsider
+        self._dirty = asyncio.Event()  # the page needs drawing
+        self._after_paint: list[FocusShard] = []
+        self._last: Rendered | None = None
+        self._scrolled_to: int | None = None
+        self._rendered_snapshot: Snapshot | None = None
+        self._favicon_status: OverallStatus | None = None
+        self._ready = False
         self._live: StatusSource | None = None
         self._mock: StatusSource | None = None
         self._live_shown = False
-        self._ready = False
-        self._favicon_status: OverallStatus | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
 
@@ -170,32 +137,28 @@ class Controller:
         b.listen("window", "online", self._on_online)
         b.listen("window", "offline", self._on_offline)
         b.listen("window", "pagehide", self._on_pagehide)
-        for kind in (
-            "click",
-            "keydown",
-            "input",
-            "focusin",
-            "focusout",
-            "pointerover",
-            "pointerout",
-        ):
+        for kind in _UI_EVENT_KINDS:
             b.listen("document", kind, self._on_ui_event)
         # Listening takes the form over: the main thread prevents the submission itself.
         b.listen("document", "submit", self._on_submit)
         _, _, search, _ = b.location()
-        self.ui = replace(
-            self.ui, theme=b.stored_theme(), system_dark=b.prefers_dark(), search=search
-        )
-        self._restore_watch()  # issue 15
         guild = b.query_param("guild")
         if guild:
             b.set_input_value("guild-input", guild)
-            self.ui = replace(self.ui, lookup=parse_guild_input(guild))
-        self.render()
+        self.ui = UiState(
+            theme=b.stored_theme(),
+            system_dark=b.prefers_dark(),
+            search=search,
+            lookup=parse_guild_input(guild) if guild else None,
+            watch=self._remembered_watch(),  # issue 15
+        )
+        self._follow_watch()
+        self.paint()
         if self.config.mock is not MockPolicy.ALWAYS and self.sources.live is not None:
             self._live = self.sources.live(self._on_connection)
             self._tasks.append(asyncio.ensure_future(self._live.start()))
         self._tasks.append(asyncio.ensure_future(self._tick()))
+        self._tasks.append(asyncio.ensure_future(self._painter()))
         await self._refresh_loop()
 
     async def close(self) -> None:
@@ -217,8 +180,9 @@ class Controller:
                 try:
                     ok = await asyncio.wait_for(self.refresh(), _REFRESH_DEADLINE_SECONDS)
                 except TimeoutError:
-                    self.state = self.state.with_connection(self.state.connection, "ack-timeout")
-                    self.render()
+                    self._set_state(
+                        self.state.with_connection(self.state.connection, Reason.ACK_TIMEOUT)
+                    )
                 finally:
                     # Every started request is reported finished, or refreshing stops for good.
                     self.scheduler.on_request_finished(self.monotonic(), ok)
@@ -230,7 +194,12 @@ class Controller:
         while not self._closed:
             await asyncio.sleep(_TICK_SECONDS)
             if self.browser.visible():
-                self.render()
+                self.invalidate()
+
+    async def _painter(self) -> None:
+        while not self._closed:
+            await self._dirty.wait()
+            self.paint()
 
     # -- one refresh ----------------------------------------------------------------------
 
@@ -238,15 +207,14 @@ class Controller:
         """Ask the current source once; returns whether usable data arrived."""
         source = await self._pick_source()
         if source is None:
-            self.render()
+            self.invalidate()
             return False
         try:
             ack = await source.fetch()
         except SourceUnavailable as exc:
-            if source.kind is SourceKind.LIVE and self._mock_permitted():
+            if source.kind is SourceKind.LIVE and self._may_use_mock():
                 return await self.refresh_from(await self._mock_source())
-            self.state = self.state.with_connection(self._link_state(), self._reason(exc.reason))
-            self.render()
+            self._set_state(self.state.with_connection(self._link_state(), self._reason(exc)))
             return False
         return self._accept(ack, source.kind)
 
@@ -254,18 +222,17 @@ class Controller:
         try:
             ack = await source.fetch()
         except (SourceUnavailable, OSError, ValueError) as exc:
-            reason = exc.reason if isinstance(exc, SourceUnavailable) else "mock"
-            self.state = self.state.with_connection(self.state.connection, reason)
-            self.render()
+            reason = exc.reason if isinstance(exc, SourceUnavailable) else Reason.MOCK
+            self._set_state(self.state.with_connection(self.state.connection, reason))
             return False
         return self._accept(ack, source.kind)
 
     def _accept(self, ack: object, kind: SourceKind) -> bool:
         parsed = parse_ack(ack, self.browser.now_ms())
         if isinstance(parsed, AckRejected):
-            self.state = self.state.with_rejection(parsed.problem)
-            self.render()
+            self._set_state(self.state.with_rejection(parsed.problem))
             return False
+        first = self.state.snapshot is None
         if kind is SourceKind.LIVE:
             self._live_shown = True
         now = self.browser.now_ms()
@@ -273,13 +240,9 @@ class Controller:
             now,
             ((c.id, ((s.id, int(s.state), s.ping_ms) for s in c.shards)) for c in parsed.clusters),
         )
-        if not self._folded_initially:
-            self._folded_initially = True
-            if len(parsed.clusters) > _FOLD_HEALTHY_ABOVE:
-                self.ui = replace(self.ui, collapsed=healthy_cluster_ids(parsed))
-        self.state = self.state.with_snapshot(parsed, kind, now)
+        self._set_state(self.state.with_snapshot(parsed, kind, now))
         self._watch_answer(parsed, kind)  # issue 15
-        self.render()
+        self.dispatch(DataArrived(first))
         return True
 
     async def _pick_source(self) -> StatusSource | None:
@@ -287,13 +250,13 @@ class Controller:
             return await self._mock_source()
         if self.state.connection is Connection.CONNECTING and not self._live_shown:
             await self._await_first_connection()
-        if self.state.connection is Connection.CONNECTED or not self._mock_permitted():
+        if self.state.connection is Connection.CONNECTED or not self._may_use_mock():
             return self._live
         return await self._mock_source()
 
     async def _await_first_connection(self) -> None:
         deadline = self.monotonic() + _FIRST_CONNECT_GRACE_SECONDS
-        while self.state.connection is Connection.CONNECTING and self.state.error is None:
+        while self.state.connection is Connection.CONNECTING and not self.state.failing:
             remaining = deadline - self.monotonic()
             if remaining <= 0:
                 return
@@ -305,245 +268,138 @@ class Controller:
             self._mock = self.sources.mock()
         return self._mock
 
-    def _mock_permitted(self) -> bool:
-        if self._live_shown or self.config.mock is MockPolicy.NEVER:
-            return False
+    def _may_use_mock(self) -> bool:
         protocol, hostname, search, _ = self.browser.location()
-        return mock_allowed(self.config.mock, protocol=protocol, hostname=hostname, search=search)
+        return should_use_mock(
+            self.config.mock,
+            protocol=protocol,
+            hostname=hostname,
+            search=search,
+            live_ever_shown=self._live_shown,
+        )
 
     def _link_state(self) -> Connection:
         if not self.browser.online():
             return Connection.OFFLINE
         return self.state.connection
 
-    def _reason(self, reason: str) -> str:
+    def _reason(self, exc: SourceUnavailable) -> Reason:
         """The reason a failed refresh shows: offline wins; "not connected" keeps the why."""
         if not self.browser.online():
-            return "offline"
-        if reason == "not-connected" and self.state.error is not None:
+            return Reason.OFFLINE
+        if exc.reason == Reason.NOT_CONNECTED and self.state.error is not None:
             # The link's own reason (token refused, server unreachable...) says more.
             return self.state.error
-        return reason
+        return exc.reason
 
-    # -- events ---------------------------------------------------------------------------
+    # -- the page's events ------------------------------------------------------------------
 
-    def _on_connection(self, connection: Connection, reason: str | None) -> None:
+    def _on_connection(self, connection: Connection, reason: Reason | None) -> None:
         if not self.browser.online():
-            connection, reason = Connection.OFFLINE, "offline"
-        self.state = self.state.with_connection(connection, reason)
+            connection, reason = Connection.OFFLINE, Reason.OFFLINE
+        self._set_state(self.state.with_connection(connection, reason))
         if connection is Connection.CONNECTED:
             # The first answer, or the first after a reconnection (the data on screen is
             # probably stale by now), should not wait for the next tick of the cadence.
             self.scheduler.ask_now(self.monotonic())
         self._wake.set()
-        self.render()
 
     def _on_visibility(self, _event: Any) -> None:
         visible = self.browser.visible()
         self.scheduler.on_visibility(visible, self.monotonic())
         self._wake.set()
         if visible:
-            self.render()
+            self.invalidate()
 
     def _on_focus(self, _event: Any) -> None:
         self.scheduler.on_focus(self.monotonic())
         self._wake.set()
 
     def _on_online(self, _event: Any) -> None:
-        self.state = self.state.with_connection(Connection.RECONNECTING, None)
+        self._set_state(self.state.with_connection(Connection.RECONNECTING, None))
         reconnect = getattr(self._live, "reconnect_now", None)
         if reconnect is not None:
             reconnect()
         self.scheduler.ask_now(self.monotonic())
         self._wake.set()
-        self.render()
 
     def _on_offline(self, _event: Any) -> None:
-        self.state = self.state.with_connection(Connection.OFFLINE, "offline")
-        self.render()
+        self._set_state(self.state.with_connection(Connection.OFFLINE, Reason.OFFLINE))
 
     def _on_pagehide(self, event: Any) -> None:
         if not getattr(event, "persisted", False):
             self._tasks.append(asyncio.ensure_future(self.close()))
 
-    # -- the visitor's actions -------------------------------------------------------------
-
     def _on_submit(self, _event: Any) -> None:
         """Never reached: static/apply.js prevents the submission and sends nothing."""
 
     def _on_ui_event(self, raw: Any) -> None:
-        event = self.browser.ui_event(raw)
-        handler = getattr(self, f"_ui_{event.kind}", None)
-        if handler is not None and handler(event, raw):
-            self.render()
+        self.dispatch(self.browser.ui_event(raw))
 
-    def _ui_input(self, event: UiEvent, _raw: Any) -> bool:
-        if event.action != "lookup":
-            return False
-        text = event.value or ""
-        self.ui = replace(self.ui, lookup=parse_guild_input(text) if text.strip() else None)
-        # The URL names the server the page answers for, or none: a link shared after
-        # invalid input must not point at the server typed before it.
-        guild_id = self.ui.lookup.guild_id if self.ui.lookup is not None else None
-        search = self.browser.replace_query_param(
-            "guild", None if guild_id is None else str(guild_id)
-        )
-        self.ui = replace(self.ui, search=search)
-        self._scrolled_to = None
-        return True
+    # -- the visitor's actions: reducer and effects ---------------------------------------------
 
-    def _ui_click(self, event: UiEvent, _raw: Any) -> bool:
-        action = event.action
-        if event.shard_id is not None:
-            self._open(event.shard_id, "click")
-            return True
-        if action == "filter-state" and event.value:
-            state = ShardState[_STATE_BY_JS_NAME[event.value]]
-            self.ui = replace(
-                self.ui, state_filter=None if self.ui.state_filter is state else state
-            )
-        elif action == "problems-only":
-            self.ui = replace(self.ui, problems_only=not self.ui.problems_only)
-        elif action == "clear-filter":
-            self.ui = replace(self.ui, state_filter=None, problems_only=False)
-        elif action == "fold" and event.cluster is not None:
-            self.ui = replace(self.ui, collapsed=self.ui.collapsed ^ {event.cluster})
-        elif action == "fold-healthy" and self.state.snapshot is not None:
-            healthy = healthy_cluster_ids(self.state.snapshot)
-            self.ui = replace(
-                self.ui, collapsed=frozenset() if healthy <= self.ui.collapsed else healthy
-            )
-        elif action == "theme":
-            theme = "light" if self.ui.dark else "dark"
-            self.ui = replace(self.ui, theme=theme)
-            self.browser.store_theme(theme)
-        elif action == "copy":
+    def dispatch(self, event: Event) -> None:
+        """Reduce ``event`` into ``ui``, run what it asks for, and draw if anything changed."""
+        ui, effects = reduce(self.ui, event, self.state.snapshot)
+        if ui is not self.ui:
+            self.ui = ui
+            self._follow_watch()  # issue 15
+            self.invalidate()
+        for effect in effects:
+            self._run(effect)
+
+    def _run(self, effect: Effect) -> None:
+        b = self.browser
+        if isinstance(effect, StoreTheme):
+            b.store_theme(effect.theme)
+        elif isinstance(effect, HideDetails):
+            b.hide_details()
+        elif isinstance(effect, FocusShard):
+            # After the pass that makes it the grid's tab stop.
+            self._after_paint.append(effect)
+            self.invalidate()
+        elif isinstance(effect, SetGuildParam):
+            guild = None if effect.guild_id is None else str(effect.guild_id)
+            self._scrolled_to = None
+            self.dispatch(SearchChanged(b.replace_query_param("guild", guild)))
+        elif isinstance(effect, CopyDiagnostics):
             self._tasks.append(asyncio.ensure_future(self._copy_diagnostics()))
-            return False
-        elif action == "watch":  # issue 15
-            self._tasks.append(asyncio.ensure_future(self._press_watch()))
-            return False
-        elif not event.in_details and self.ui.open_shard is not None:
-            return self._close_details()
-        else:
-            return False
-        return True
-
-    def _ui_keydown(self, event: UiEvent, _raw: Any) -> bool:
-        if event.key == "Escape":
-            return self._close_details()
-        if event.shard_id is None or event.grid_cluster is None or self.state.snapshot is None:
-            return False
-        cluster = next(
-            (c for c in self.state.snapshot.clusters if c.id == event.grid_cluster), None
-        )
-        if cluster is None:
-            return False
-        ids = [s.id for s in visible_shards(cluster, self.ui)]
-        if event.shard_id not in ids:
-            return False
-        index = ids.index(event.shard_id)
-        moves = {
-            "ArrowRight": index + 1,
-            "ArrowDown": index + 1,
-            "ArrowLeft": index - 1,
-            "ArrowUp": index - 1,
-            "Home": 0,
-            "End": len(ids) - 1,
-        }
-        if event.key not in moves:
-            return False
-        # The page's own scrolling by these keys was prevented on the main thread.
-        target = ids[max(0, min(len(ids) - 1, moves[event.key]))]
-        self.ui = replace(self.ui, focus_shard={**self.ui.focus_shard, cluster.id: target})
-        self.render()
-        self.browser.focus_shard(target)
-        return False
-
-    def _ui_focusin(self, event: UiEvent, _raw: Any) -> bool:
-        if event.shard_id is None:
-            return False
-        if event.grid_cluster is not None:
-            focus = {**self.ui.focus_shard, event.grid_cluster: event.shard_id}
-            self.ui = replace(self.ui, focus_shard=focus)
-        self._open(event.shard_id, "focus")
-        return True
-
-    def _ui_focusout(self, event: UiEvent, _raw: Any) -> bool:
-        leaving = event.shard_id is not None and event.related_shard is None
-        if (
-            leaving
-            and self._open_reason() is OpenReason.FOCUS
-            and self.ui.open_shard == event.shard_id
-        ):
-            return self._close_details()
-        return False
-
-    def _ui_pointerover(self, event: UiEvent, _raw: Any) -> bool:
-        if event.pointer != "mouse" or event.shard_id is None:
-            return False
-        if self.ui.open_shard == event.shard_id:
-            return False
-        if self._open_reason() in (None, OpenReason.HOVER):
-            self._open(event.shard_id, "hover")
-            return True
-        return False
-
-    def _ui_pointerout(self, event: UiEvent, _raw: Any) -> bool:
-        if event.pointer != "mouse" or event.shard_id is None or event.related_shard is not None:
-            return False
-        if self._open_reason() is OpenReason.HOVER and not event.in_details:
-            return self._close_details()
-        return False
-
-    def _open(self, shard_id: int, reason: str) -> None:
-        self.ui = replace(self.ui, popover=Popover(shard_id, OpenReason(reason)))
-
-    def _open_reason(self) -> OpenReason | None:
-        return self.ui.popover.reason if self.ui.popover is not None else None
-
-    def _close_details(self) -> bool:
-        if self.ui.open_shard is None:
-            return False
-        self.ui = replace(self.ui, popover=None)
-        self.browser.hide_details()
-        return True
+        elif isinstance(effect, StoreWatch):  # issue 15
+            b.store_watch(effect.on)
+        elif isinstance(effect, AskNotifications):
+            self._tasks.append(asyncio.ensure_future(self._ask_notifications()))
 
     async def _copy_diagnostics(self) -> None:
-        last = self._last or self.view.render(self.state, self.ui, self.browser.now_ms())
+        self.paint()  # the report says what the page says now
+        assert self._last is not None
         text = diagnostics_report(
             self.t,
-            lookup=last.lookup_text,
-            overall=last.status_label,
+            lookup=self._last.lookup_text,
+            overall=self._last.status_label,
             now_ms=self.browser.now_ms(),
             version=self.config.version,
             source=self.state.source.value if self.state.source else "none",
         )
-        ok = await self.browser.write_clipboard(text)
-        self.ui = replace(self.ui, copy_status="copy.done" if ok else "copy.failed")
-        self.render()
+        self.dispatch(Copied(await self.browser.write_clipboard(text)))
 
-    # -- watching for changes (issue 15; the rules live in app.model.watch) ------------------
+    # -- watching for changes (issue 15; the rules live in app.model.watch) ---------------------
 
-    def _restore_watch(self) -> None:
-        """The remembered choice; it counts only with the permission granted on this visit."""
+    def _remembered_watch(self) -> Watch:
+        """The choice made on an earlier visit; it counts only with the permission granted
+        on this one (checked again at every visit, never asked for on load)."""
         b = self.browser
-        self._set_watch(Watch(b.stored_watch(), Permission.parse(b.notification_permission())))
+        return Watch(b.stored_watch(), Permission.parse(b.notification_permission()))
 
-    def _set_watch(self, watch: Watch) -> None:
-        self.ui = replace(self.ui, watch=watch)
-        self.scheduler.set_watching(watch.active)
-        self._wake.set()  # a hidden tab's next ask may have moved
+    async def _ask_notifications(self) -> None:
+        # The request was made by the click itself, on the main thread; this awaits it.
+        answer = await self.browser.request_notifications()
+        self.dispatch(NotificationsAnswered(Permission.parse(answer)))
 
-    async def _press_watch(self) -> None:
-        watch, ask = self.ui.watch.pressed()
-        if ask:
-            watch = watch.answered(Permission.parse(await self.browser.request_notifications()))
-        if watch == self.ui.watch:
-            return
-        self._set_watch(watch)
-        self.browser.store_watch(watch.wanted)
-        self.render()
+    def _follow_watch(self) -> None:
+        """Hidden tabs keep asking exactly while watching."""
+        if self.scheduler.watching is not self.ui.watch.active:
+            self.scheduler.set_watching(self.ui.watch.active)
+            self._wake.set()  # a hidden tab's next ask may have moved
 
     def _watch_answer(self, snapshot: Snapshot, kind: SourceKind) -> None:
         """Notify (while watching) when this answer changes what the last one said."""
@@ -551,7 +407,7 @@ class Controller:
         found = locate_guild(snapshot, guild) if guild is not None else None
         shard = found.shard if isinstance(found, Located) else None
         seen = Observed(
-            status=self.state.overall,
+            status=snapshot.overall,
             shard=(shard.id, shard.state) if shard is not None else None,
             live=kind is SourceKind.LIVE,
         )
@@ -562,34 +418,43 @@ class Controller:
 
     # -- drawing --------------------------------------------------------------------------
 
-    def render(self) -> None:
+    def _set_state(self, state: PageState) -> None:
+        self.state = state
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Something on screen changed: the painter draws it soon, once."""
+        self._dirty.set()
+
+    def paint(self) -> None:
+        """One render pass: the view's operations and everything around them, one flush."""
+        self._dirty.clear()
+        b = self.browser
         started = self.monotonic()
-        now = self.browser.now_ms()
-        rendered = self._last = self.view.render(self.state, self.ui, now, self.changes)
-        self.browser.apply(rendered.ops)
-        overall = self.state.overall
-        label = rendered.status_label
-        self.browser.set_title(rendered.title)
+        rendered = self._last = self.view.render(self.state, self.ui, b.now_ms(), self.changes)
+        b.apply(rendered.ops)
+        b.set_title(rendered.title)
         found = rendered.found_shard
         if found is not None and found != self._scrolled_to:
             self._scrolled_to = found
-            self.browser.scroll_to_shard(found)
+            b.scroll_to_shard(found)
         if self.ui.open_shard is not None:
-            self.browser.show_details(self.ui.open_shard)
-        if self.state.snapshot is not None and overall is not self._favicon_status:
-            self.browser.set_favicon(favicon_drawing(overall), FAVICON_SIZE)
+            b.show_details(self.ui.open_shard)
+        status = rendered.status
+        if status is not None and status is not self._favicon_status:
+            b.set_favicon(favicon_drawing(status), FAVICON_SIZE)
             if self._favicon_status is not None:
                 # Only a change is announced; the first answer and routine refreshes are not.
-                self.browser.announce(label)
-            self._favicon_status = overall
+                b.announce(rendered.status_label)
+            self._favicon_status = status
         if not self._ready and self.state.snapshot is not None:
             self._ready = True
-            self.browser.mark_ready()
+            b.mark_ready()
+        for focus in self._after_paint:
+            b.focus_shard(focus.shard_id)
+        self._after_paint.clear()
         kind = "data" if self.state.snapshot is not self._rendered_snapshot else "view"
         self._rendered_snapshot = self.state.snapshot
-        self.browser.record_render(kind, (self.monotonic() - started) * 1000)
+        b.record_render(kind, (self.monotonic() - started) * 1000)
         # Everything above reaches the page as one call (one round trip from a worker).
-        self.browser.flush()
-
-
-_STATE_BY_JS_NAME = {state.js_name: state.name for state in ShardState}
+        b.flush()

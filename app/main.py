@@ -15,7 +15,6 @@ from app import runtime
 from app.controller import Controller, SourceFactory
 from app.model.config import config_from_json
 from app.model.i18n import Catalogue
-from app.model.page_state import Connection
 from app.render.page import PageView
 from app.transport.mock import MockSource, scenario_from_query
 
@@ -50,7 +49,7 @@ def main() -> None:
             ws_url=config.ws_url,
             bridge=runtime.make_bridge(),
             fetch_json=runtime.fetch_json,
-            on_connection=lambda event: on_connection(Connection(event.state), event.reason),
+            on_connection=lambda event: on_connection(event.state, event.reason),
         )
 
     _controller = Controller(

@@ -35,12 +35,15 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.controller import UiEvent
 from app.model.format import DurationParts
+from app.ports import UiEvent
 
+# js, pyodide, pyodide_js and pyscript exist only inside Pyodide, and no typed stubs of
+# them are published (JS proxies are dynamic): each import of them is Any to mypy, one
+# ignore per import, and this module is the only one that has them.
 try:  # Pyodide
-    import js
-    from pyodide.ffi import create_proxy, jsnull, to_js
+    import js  # type: ignore[import-not-found]
+    from pyodide.ffi import create_proxy, jsnull, to_js  # type: ignore[import-not-found]
 
     IN_BROWSER = True
 except ImportError:  # CPython: tests import the rest of app/ without a browser
@@ -96,7 +99,7 @@ def diagnostics() -> str:
     """
     import gc
 
-    import pyodide_js
+    import pyodide_js  # type: ignore[import-not-found]
 
     gc.collect()
     return json.dumps(
@@ -201,7 +204,7 @@ class Browser:
     def __init__(self) -> None:
         self.in_worker = hasattr(js, "WorkerGlobalScope")
         if self.in_worker:
-            from pyscript import window  # the main thread's window, proxied
+            from pyscript import window  # type: ignore[import-not-found]  # main thread's, proxied
 
             self._host = window.statuspage
         else:
@@ -406,7 +409,7 @@ class Browser:
         return str(js.URL.new(url, self._href).href)
 
     async def fetch_text(self, url: str, timeout: float) -> str:
-        from pyodide.http import pyfetch
+        from pyodide.http import pyfetch  # type: ignore[import-not-found]
 
         response = await asyncio.wait_for(pyfetch(self.resolve_url(url)), timeout)
         if not response.ok:
@@ -527,7 +530,7 @@ async def fetch_json(url: str, timeout_s: float) -> object:
     from pyodide.ffi import JsException
     from pyodide.http import pyfetch
 
-    from app.transport.live import FetchError
+    from app.transport.retry_client import FetchError
 
     async def get() -> object:
         try:

@@ -143,14 +143,14 @@ function boot() {
     online: navigator.onLine,
     theme: theme === "light" || theme === "dark" ? theme : null,
     prefersDark: matchMedia("(prefers-color-scheme: dark)").matches,
-    watch: storedWatch(),  // issue 15
+    watch: storedWatch(),
     notifications: notificationPermission(),
   });
 }
 
 const THEME_KEY = "statuspage-theme";
 const UI_KINDS = new Set(["click", "keydown", "input", "focusin", "focusout", "pointerover", "pointerout"]);
-// These events change nothing when no shard is involved (see controller.py), nor does a
+// These events change nothing when no shard is involved (see app/reducer.py), nor does a
 // keydown other than Escape; they are not sent to Python at all.
 const NEEDS_SHARD = new Set(["focusin", "focusout", "pointerover", "pointerout"]);
 const GRID_KEYS = new Set(["ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End"]);
@@ -161,7 +161,7 @@ const closest = (el, selector) =>
   el && typeof el.closest === "function" ? el.closest(selector) : null;
 const num = value => (value === undefined || value === null ? null : Number(value));
 
-// The DOM event reduced to what app.controller.UiEvent holds; null when it cannot matter.
+// The DOM event reduced to what app.ports.UiEvent holds; null when it cannot matter.
 function describeUi(event) {
   const target = event.target;
   const ui = { kind: event.type };

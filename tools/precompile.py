@@ -64,7 +64,6 @@ def pyc(source: bytes, filename: str, checked: bool = False) -> bytes:
 def entry(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=STABLE_DATE)
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.compress_level = LEVEL
     return info
 
 
@@ -84,7 +83,11 @@ def main() -> None:
         for info in source.infolist():
             data = source.read(info)
             if info.filename in boot:
-                out.writestr(entry(info.filename + "c"), pyc(data, f"{archive}/{info.filename}"))
+                out.writestr(
+                    entry(info.filename + "c"),
+                    pyc(data, f"{archive}/{info.filename}"),
+                    compresslevel=LEVEL,
+                )
             else:
                 out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=LEVEL)
 
@@ -96,7 +99,9 @@ def main() -> None:
         for info in source.infolist():
             data = source.read(info)
             if info.filename.endswith(".py"):
-                out.writestr(entry(info.filename + "c"), pyc(data, info.filename))
+                out.writestr(
+                    entry(info.filename + "c"), pyc(data, info.filename), compresslevel=LEVEL
+                )
                 compiled += 1
             else:
                 out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=LEVEL)
@@ -104,7 +109,9 @@ def main() -> None:
         for path in sorted(package.rglob("*.py")):
             name = path.relative_to(package).as_posix()
             cached = importlib.util.cache_from_source(name)
-            out.writestr(entry(cached), pyc(path.read_bytes(), name, checked=True))
+            out.writestr(
+                entry(cached), pyc(path.read_bytes(), name, checked=True), compresslevel=LEVEL
+            )
             compiled += 1
     print(f"precompile: {len(boot)} standard library modules, {compiled} bundle modules")
 

@@ -15,6 +15,7 @@ import argparse
 import fnmatch
 import functools
 import http.server
+import os
 import socketserver
 import threading
 import time
@@ -38,7 +39,7 @@ MIME = {
 
 
 def parse_headers_file(path: Path) -> list[tuple[str, list[tuple[str, str]]]]:
-    rules: ClassVar[list[tuple[str, list[tuple[str, str]]]]] = []
+    rules: list[tuple[str, list[tuple[str, str]]]] = []
     if not path.exists():
         return rules
     for line in path.read_text().splitlines():
@@ -115,7 +116,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         # HTTP/1.0: one request per connection, so this is one response's bytes.
         self.server.sent.append((getattr(self, "path", ""), self.wfile.count))  # type: ignore[attr-defined]
 
-    def guess_type(self, path: str | Path) -> str:
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
         return MIME.get(Path(path).suffix, "application/octet-stream")
 
     def end_headers(self) -> None:

@@ -9,7 +9,7 @@ Public names:
 - ``ChangeLog`` -- fed one snapshot per refresh with ``observe(at, clusters)``; answers
   ``shard_history(shard_id)``, ``ping_series(cluster_id)`` and ``recent``.
 
-States are plain ints (discord.js ``Status`` numbers, e.g. ``ShardState`` in ``cluster.py``), so
+States are plain ints (discord.js ``Status`` numbers, ``ShardState`` in ``vocabulary.py``), so
 this module depends on nothing else.  The first time a shard is seen its state is a baseline,
 not a change: nothing is known about what it was before.  Only shards and clusters present in the
 latest snapshot are remembered, so memory is bounded by the bot's size plus the capped list, and

@@ -4,7 +4,7 @@ Data flows one way: a source answers, ``PageState`` is updated by pure transitio
 the renderer draws it. Nothing here touches the DOM.
 
 Public names:
-    SourceKind, Connection, PageState
+    SourceKind, PageState (Connection and Reason live in ``app.model.link``)
     PageState.initial(...)            nothing received yet
     PageState.with_snapshot(...)      a good answer arrived
     PageState.with_rejection(...)     an answer with nothing usable arrived
@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from app.model.freshness import is_stale
+from app.model.link import Connection, Reason
 from app.model.snapshot import Problem, Snapshot
 from app.model.vocabulary import OverallStatus
 
@@ -28,15 +29,6 @@ class SourceKind(StrEnum):
     MOCK = "mock"
 
 
-class Connection(StrEnum):
-    """The link to the status server, never to be confused with the bot's health."""
-
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    OFFLINE = "offline"
-
-
 @dataclass(frozen=True, slots=True)
 class PageState:
     snapshot: Snapshot | None
@@ -44,12 +36,17 @@ class PageState:
     connection: Connection
     last_success_ms: float | None
     refresh_seconds: float
-    error: str | None = None  # reason code of the latest failure, None once it clears
+    error: Reason | None = None  # why the latest attempt failed, None once it clears
     rejection: Problem | None = None  # the latest ack that had nothing usable
 
     @staticmethod
     def initial(refresh_seconds: float) -> PageState:
         return PageState(None, None, Connection.CONNECTING, None, refresh_seconds)
+
+    @property
+    def failing(self) -> bool:
+        """The latest attempt failed: the link broke, or the answer had nothing usable."""
+        return self.error is not None or self.rejection is not None
 
     @property
     def overall(self) -> OverallStatus:
@@ -71,8 +68,8 @@ class PageState:
         )
 
     def with_rejection(self, problem: Problem) -> PageState:
-        return replace(self, rejection=problem, error=f"ack:{problem.code.value}")
+        return replace(self, rejection=problem, error=None)
 
-    def with_connection(self, connection: Connection, error: str | None = None) -> PageState:
+    def with_connection(self, connection: Connection, error: Reason | None = None) -> PageState:
         # A newer reason supersedes the rejected answer's; the notice shows only the latest.
         return replace(self, connection=connection, error=error, rejection=None)

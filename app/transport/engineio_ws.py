@@ -348,6 +348,9 @@ class BrowserEngineIOClient(engineio.AsyncClient):  # type: ignore[misc]
     ``engineio.AsyncClient``; ``handle_sigint`` is forced to ``False``.
     """
 
+    # engineio is unannotated: the attributes this class reads and sets, as it uses them.
+    sid: str | None
+
     def __init__(
         self,
         *args: Any,

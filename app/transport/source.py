@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from app.model.link import Reason
 from app.model.page_state import SourceKind
 
 __all__ = ["SourceUnavailable", "StatusSource"]
@@ -18,7 +19,7 @@ __all__ = ["SourceUnavailable", "StatusSource"]
 class SourceUnavailable(Exception):
     """The source cannot answer now; ``reason`` is a stable code the page localizes."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: Reason) -> None:
         super().__init__(reason)
         self.reason = reason
 

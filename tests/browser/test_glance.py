@@ -8,6 +8,7 @@ change the connection indicator, never turn the overall status into an outage.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -271,3 +272,33 @@ def test_summary_row_counts_ready_shards_running_clusters_totals_and_average_pin
         "Average ping": f"{round(sum(pings) / len(pings))} ms",
     }
     watched.assert_clean()
+
+
+def test_a_growing_shard_list_updates_the_cluster_card_count(
+    backend: Backend, glance_site: Served, watched: Watched
+) -> None:
+    """A reshard in progress: one cluster's shardList grows while its shards, guilds,
+    members and uptime stay exactly the same. Within a refresh or two its card says
+    "N of M+1 ready". (The card used to keep "N of M": its facts were reused under a
+    hand-written key that left the shard-id count out.)"""
+    clusters = backend.get_clusters()
+    cluster = next(c for c in clusters if c["status"] == "running" and c.get("shards"))
+    # Uptime in days and hours: its text cannot change while the test runs.
+    cluster["createdAt"] = int(time.time() * 1000) - 3 * 86_400_000
+    backend.set_clusters(clusters)  # and stop evolving: nothing else moves
+    ready = sum(1 for s in cluster["shards"] if s["status"] == READY)
+    total = len(cluster["shardList"])
+    page = open_live(watched, glance_site)
+    count = f"article[data-cluster-id='{cluster['id']}'] .facts > div:last-child dd"
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.textContent === text",
+        arg=[count, f"{ready} of {total} ready"],
+        timeout=10_000,
+    )
+    cluster["shardList"] = [*cluster["shardList"], max(cluster["shardList"]) + 1000]
+    backend.set_clusters(clusters)
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.textContent === text",
+        arg=[count, f"{ready} of {total + 1} ready"],
+        timeout=(3 * REFRESH_S + 5) * 1000,
+    )

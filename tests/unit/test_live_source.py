@@ -32,13 +32,10 @@ from app.transport.live import (
     REASONS,
     ConnectionEvent,
     ConnectionState,
-    FetchError,
     LiveSource,
-    SocketIOClient,
     SourceUnavailable,
-    TokenError,
-    backoff_delay,
 )
+from app.transport.retry_client import FetchError, SocketIOClient, TokenError, backoff_delay
 from tests.unit.test_engineio_ws import (
     WAIT,
     FakeBridge,

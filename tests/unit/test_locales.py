@@ -33,6 +33,7 @@ from app.model.i18n import (
     locale_path,
     placeholders,
 )
+from app.model.link import Reason
 from app.model.page_state import Connection, PageState, SourceKind
 from app.model.shard_lookup import GuildInputError, parse_guild_input
 from app.model.snapshot import Problem, ProblemCode, Snapshot, parse_ack
@@ -48,7 +49,6 @@ from app.model.vocabulary import (
 from app.render.context import link
 from app.render.page import PageView
 from app.render.report import diagnostics_report
-from app.transport.live import REASONS
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
@@ -342,37 +342,6 @@ def family_prefixes(path: Path) -> set[str]:
     return out
 
 
-def controller_reasons() -> set[str]:
-    """Reason codes the controller sets itself: literal ``with_connection(_, "code")``
-    arguments and literals assigned to a variable named ``reason``."""
-    out = set()
-    for node in ast.walk(parsed(APP / "controller.py")):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "with_connection"
-            and len(node.args) == 2
-        ):
-            out |= {
-                v.value
-                for v in branches(node.args[1])
-                if isinstance(v, ast.Constant) and isinstance(v.value, str)
-            }
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                pairs: list[tuple[ast.expr, ast.expr]] = [(target, node.value)]
-                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
-                    pairs = list(zip(target.elts, node.value.elts, strict=False))
-                for name, value in pairs:
-                    if isinstance(name, ast.Name) and name.id == "reason":
-                        out |= {
-                            v.value
-                            for v in branches(value)
-                            if isinstance(v, ast.Constant) and isinstance(v.value, str)
-                        }
-    return out
-
-
 class RecordingCatalogue(Catalogue):
     """A catalogue that remembers every key asked for."""
 
@@ -436,7 +405,8 @@ def family_values() -> dict[str, set[str]]:
     ]
     return {
         "connection.": {link(state) for state in states},
-        "error.": set(REASONS) | controller_reasons(),
+        # Every reason the transport reports or the controller sets is a Reason.
+        "error.": {reason.value for reason in Reason},
         "problem.": {code.value for code in ProblemCode},
         "lookup.error.": {error.value for error in GuildInputError},
         "lookup.verdict.": {health.value for health in Health},

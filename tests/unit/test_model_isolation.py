@@ -25,8 +25,20 @@ MODEL_MODULES = [f"app.model.{p.stem}" for p in MODEL_FILES if p.stem != "__init
 PURE_MODULES = [
     *MODEL_MODULES,
     "app.render.vdom",
+    "app.render.memo",
+    "app.render.wording",
+    "app.render.context",
+    "app.render.regions.header",
+    "app.render.regions.lookup",
+    "app.render.regions.glance",
+    "app.render.regions.clusters",
+    "app.render.regions.changes",
+    "app.render.regions.details",
+    "app.render.regions.diagnostics",
     "app.render.page",
     "app.render.favicon",
+    "app.ports",
+    "app.reducer",
     "app.controller",
     "app.transport.mock",
     "app.transport.source",
@@ -156,3 +168,10 @@ def test_only_the_runtime_seam_mentions_browser_imports() -> None:
                     at = line.find(needle, end)
     files = {path for path, _, _ in offenders}
     assert files == {"app/runtime.py"}, offenders
+
+
+def test_runtime_seam_does_not_import_the_controller() -> None:
+    """The runtime implements the ports (app.ports); it never reaches into the controller."""
+    names = {name for _, name in imported_modules(APP / "runtime.py")}
+    assert "app.ports" in names
+    assert not {n for n in names if n == "app.controller" or n.startswith("app.controller.")}

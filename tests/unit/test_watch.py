@@ -186,3 +186,22 @@ def test_every_locale_fills_every_alert(locale: str) -> None:
     for alert in alerts:
         title, body = alert_message(t, alert)
         assert title and body and "{" not in title + body
+
+
+# -- through the reducer ----------------------------------------------------------------------
+
+
+def test_reducer_press_asks_then_the_answer_turns_watching_on_and_is_stored() -> None:
+    from app.model.ui_state import UiState
+    from app.ports import UiEvent
+    from app.reducer import AskNotifications, NotificationsAnswered, StoreWatch, reduce
+
+    ui = UiState()
+    same, effects = reduce(ui, UiEvent("click", action="watch"), None)
+    assert same is ui and effects == (AskNotifications(),)
+    on, effects = reduce(ui, NotificationsAnswered(Permission.GRANTED), None)
+    assert on.watch.active and effects == (StoreWatch(True),)
+    off, effects = reduce(on, UiEvent("click", action="watch"), None)
+    assert not off.watch.active and effects == (StoreWatch(False),)
+    dismissed = reduce(ui, NotificationsAnswered(Permission.DEFAULT), None)
+    assert dismissed == (ui, ())

@@ -6,17 +6,19 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.controller import Controller, SourceFactory, UiEvent
+from app.controller import Controller, SourceFactory
 from app.model.config import config_from_env
 from app.model.format import FallbackFormatter
 from app.model.i18n import Catalogue
 from app.model.page_state import SourceKind
 from app.model.shard_lookup import parse_guild_input
+from app.ports import UiEvent
 from app.render.page import PageView
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +104,8 @@ def controller(browser: FakeBrowser) -> Controller:
 
 def boot(c: Controller) -> None:
     """What ``run`` does before the loop: read the remembered choice and the permission."""
-    c._restore_watch()
+    c.ui = replace(c.ui, watch=c._remembered_watch())
+    c._follow_watch()
 
 
 def press(c: Controller) -> None:
@@ -131,8 +134,6 @@ def test_the_looked_up_shard_changing_state_notifies() -> None:
     browser = FakeBrowser("granted", stored=True)
     c = controller(browser)
     boot(c)
-    from dataclasses import replace
-
     c.ui = replace(c.ui, lookup=parse_guild_input(str(GUILD)))
     c._accept(ack(), SourceKind.LIVE)
     c._accept(ack(shard_2=2), SourceKind.LIVE)

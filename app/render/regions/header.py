@@ -72,7 +72,7 @@ def header(f: Frame) -> Iterator[El]:
 
 def _notice(f: Frame) -> El:
     state = f.state
-    if state.source is SourceKind.MOCK or state.error is None:
+    if state.source is SourceKind.MOCK or not state.failing:
         return El("div", "#notice", attrs(("hidden", "")), text="")
     title = f.w.text("notice.unavailable")
     return El("div", "#notice", text=f"{title} {f.w.failure(state)}".strip())

@@ -1,0 +1,369 @@
+"""The Socket.IO client with one retry loop, on the browser's WebSocket.
+
+:class:`SocketIOClient` is ``socketio.AsyncClient`` over
+:class:`~app.transport.engineio_ws.BrowserEngineIOClient`, with every connection attempt,
+the first included, routed through one background retry task. It knows nothing of tokens
+or of the status: :class:`app.transport.live.LiveSource` drives it and hears from it through
+a :class:`RetryObserver`.
+
+Public names
+------------
+``FetchJson``            ``(url, timeout_s) -> Awaitable[parsed JSON]`` injected HTTP GET.
+``FetchError``           what a ``FetchJson`` should raise (``kind``: http/timeout/network/
+                         bad-json).
+``TokenError``           a token could not be obtained (``kind``: http/timeout/network/bad-json/
+                         no-token); raised inside the auth callable, reported as ``token-*``.
+``SocketIOClient``       ``socketio.AsyncClient`` on the browser transport, with one retry loop.
+``RetryObserver``        protocol of the retry-loop notifications ``SocketIOClient`` sends.
+``backoff_delay``        one jittered, capped backoff wait.
+
+Retry design (python-socketio 5.18.1, verified in its source)
+-----------------------------------------------------------
+* ``socketio.AsyncClient`` only runs its reconnection loop after an *established* connection
+  drops with a transport error. It does **not** retry a failed initial ``connect()`` (``retry=True``
+  covers only engine.io-level failures, not a namespace rejection such as a refused token), nor a
+  server-initiated disconnect (namespace DISCONNECT or engine.io CLOSE packet).
+* So :class:`SocketIOClient` routes *every* attempt, the first one included, through a single
+  background task: its override of socketio's ``_handle_reconnect`` (the task socketio itself
+  starts on a transport error). ``_handle_eio_disconnect`` is extended so any unexpected loss
+  restarts that task when socketio would not. One task means at most one attempt in flight.
+* Backoff: ``reconnection_delay`` doubling up to ``reconnection_delay_max``, then jitter of
+  ``+/- randomization_factor`` *times* the delay, clamped to the cap, i.e. socket.io's JS client
+  rule and what python-socketio documents. (Its code adds ``+/- randomization_factor`` *seconds*
+  instead, which barely spreads a crowd of pages after a server restart and can exceed the cap.)
+* Each attempt calls ``connect()`` with ``auth=`` an async callable, which socketio evaluates in
+  its engine.io ``connect`` handler, i.e. once per attempt: a fresh token every time.
+* ``reconnect_now()`` cuts the current backoff wait short; if an attempt is in flight it is
+  remembered and the next attempt starts as soon as that one fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, Protocol
+
+import socketio
+from socketio import base_client as sio_base_client
+from socketio import exceptions as sio_exceptions
+
+from app.model.link import Reason
+from app.transport.engineio_ws import (
+    DEFAULT_OPEN_TIMEOUT,
+    BrowserBridge,
+    BrowserEngineIOClient,
+)
+
+__all__ = [
+    "FetchError",
+    "FetchJson",
+    "RetryObserver",
+    "SocketIOClient",
+    "TokenError",
+    "backoff_delay",
+]
+
+FetchJson = Callable[[str, float], Awaitable[object]]
+"""``(url, timeout_s) -> parsed JSON body``; raises (ideally :class:`FetchError`) on failure."""
+
+FetchErrorKind = Literal["http", "timeout", "network", "bad-json"]
+TokenErrorKind = Literal["http", "timeout", "network", "bad-json", "no-token"]
+
+
+class FetchError(Exception):
+    """Raised by a :data:`FetchJson` implementation; ``kind`` says what went wrong."""
+
+    def __init__(self, kind: FetchErrorKind, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind: FetchErrorKind = kind
+        self.detail = detail
+
+
+class TokenError(Exception):
+    """No usable token; ``kind`` is one of http, timeout, network, bad-json, no-token."""
+
+    def __init__(self, kind: TokenErrorKind, detail: str = "") -> None:
+        super().__init__(f"token {kind}: {detail}" if detail else f"token {kind}")
+        self.kind: TokenErrorKind = kind
+        self.detail = detail
+
+    @property
+    def reason(self) -> Reason:
+        """The stable reason code (``token-*``) for this failure."""
+        return Reason.TOKEN_MISSING if self.kind == "no-token" else Reason(f"token-{self.kind}")
+
+
+class RetryObserver(Protocol):
+    """Notifications from :class:`SocketIOClient`'s retry loop (all synchronous)."""
+
+    def retry_scheduled(self, delay: float, attempt: int) -> None:
+        """The loop will wait ``delay`` s (0 when immediate) before attempt number ``attempt``."""
+
+    def attempt_started(self, attempt: int) -> None:
+        """Attempt ``attempt`` starts now."""
+
+    def attempt_failed(self, attempt: int, exc: BaseException) -> None:
+        """Attempt ``attempt`` failed with ``exc``; the loop continues."""
+
+    def connection_lost(self, reason: str) -> None:
+        """engine.io reported a disconnect (socketio reason string)."""
+
+
+def backoff_delay(base: float, cap: float, randomization_factor: float, rnd: float) -> float:
+    """Return ``base`` jittered by +/- ``randomization_factor`` * base, clamped to [0, cap].
+
+    ``rnd`` is a uniform random number in [0, 1). For example, with the defaults the 6th wait
+    has base 32 s and lands uniformly in [16, 30] s.
+    """
+    jittered = base * (1 + randomization_factor * (2 * rnd - 1))
+    return max(0.0, min(jittered, cap))
+
+
+class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
+    """``socketio.AsyncClient`` over :class:`BrowserEngineIOClient`, with a single retry loop.
+
+    Keyword-only extras: ``bridge`` (required), ``open_timeout`` (engine.io open + OPEN packet),
+    ``wait_timeout`` (namespace answer, used by every attempt; socketio's own reconnection uses
+    a fixed 1 s) and ``observer``. Everything else goes to ``socketio.AsyncClient``;
+    ``handle_sigint`` is forced to ``False``.
+
+    Use :meth:`begin` (not ``connect``) to start connecting and keep retrying,
+    :meth:`wake` to cut a backoff wait short and :meth:`stop` to end everything.
+    """
+
+    # socketio is unannotated: the attributes this class reads and sets, as it uses them.
+    connected: bool
+    _reconnect_task: asyncio.Task[None] | None
+    _reconnect_abort: asyncio.Event | None
+
+    def __init__(
+        self,
+        *,
+        bridge: BrowserBridge,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        wait_timeout: float = 5.0,
+        observer: RetryObserver | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Set before super().__init__, which calls _engineio_client_class().
+        self._bridge = bridge
+        self._open_timeout = open_timeout
+        kwargs["handle_sigint"] = False
+        super().__init__(**kwargs)
+        self.wait_timeout = wait_timeout
+        self.observer = observer
+        self._wake_event = asyncio.Event()
+        self._immediate = False
+        self._stopping = False
+        #: Data of the last CONNECT_ERROR (namespace rejection) seen in the current attempt.
+        self.last_rejection: object = None
+        #: Whether engine.io got open during the current attempt.
+        self.eio_opened = False
+
+    def _engineio_client_class(self) -> Callable[..., BrowserEngineIOClient]:
+        return functools.partial(
+            BrowserEngineIOClient, bridge=self._bridge, open_timeout=self._open_timeout
+        )
+
+    # -- public control ------------------------------------------------------------------
+
+    def begin(
+        self,
+        url: str,
+        *,
+        auth: Any = None,
+        namespaces: list[str] | None = None,
+        socketio_path: str = "socket.io",
+    ) -> None:
+        """Start connecting to ``url`` now, then keep retrying until connected or stopped."""
+        self.connection_url = url
+        self.connection_headers: dict[str, str] = {}
+        self.connection_auth = auth
+        self.connection_transports = ["websocket"]
+        self.connection_namespaces = list(namespaces or ["/"])
+        self.socketio_path = socketio_path
+        self._stopping = False
+        self.ensure_retrying(immediate=True)
+
+    def ensure_retrying(self, *, immediate: bool = False) -> None:
+        """Start the retry loop unless connected, stopping, or the loop already runs.
+
+        With ``immediate`` the first attempt skips the backoff wait (a running loop is woken).
+        """
+        if self._stopping or self.connection_url is None:
+            return
+        task = self._reconnect_task
+        if task is not None and not task.done():
+            if immediate:
+                self.wake()
+            return
+        if self.connected:
+            return
+        self._immediate = immediate
+        self._reconnect_task = self.start_background_task(self._handle_reconnect)
+
+    def wake(self) -> None:
+        """Skip the current backoff wait; during an attempt, retry at once if it fails."""
+        self._wake_event.set()
+
+    @property
+    def retrying(self) -> bool:
+        """True while the retry loop task is alive (waiting or attempting)."""
+        task = self._reconnect_task
+        return task is not None and not task.done()
+
+    async def stop(self) -> None:
+        """Stop retrying (cancelling any attempt in flight) and disconnect."""
+        self._stopping = True
+        task = self._reconnect_task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            # engineio swallows CancelledError inside connect handlers (e.g. the token fetch),
+            # so the task may also end normally: wait for it either way.
+            await asyncio.gather(task, return_exceptions=True)
+        if self.connected or self.namespaces:
+            await self.disconnect()
+        elif self.eio.state != "disconnected":
+            await self.eio.disconnect()
+
+    # -- socketio seams --------------------------------------------------------------------
+
+    async def connect(self, *args: Any, **kwargs: Any) -> None:
+        """socketio's ``connect``, refused once :meth:`stop` was called."""
+        if self._stopping:
+            raise sio_exceptions.ConnectionError("client is stopping")
+        await super().connect(*args, **kwargs)
+
+    async def _handle_reconnect(self) -> None:
+        """The one retry loop: wait (backoff + jitter, skippable), attempt, repeat."""
+        if self._reconnect_abort is None:  # pragma: no cover - socketio sets it on demand
+            self._reconnect_abort = self.eio.create_event()
+        self._reconnect_abort.clear()
+        sio_base_client.reconnecting_clients.append(self)
+        attempt_count = 0
+        current_delay = float(self.reconnection_delay)
+        try:
+            while True:
+                if self._immediate:
+                    self._immediate = False
+                    delay = 0.0
+                else:
+                    delay = backoff_delay(
+                        min(current_delay, float(self.reconnection_delay_max)),
+                        float(self.reconnection_delay_max),
+                        float(self.randomization_factor),
+                        random.random(),
+                    )
+                    current_delay *= 2
+                self._notify("retry_scheduled", delay, attempt_count + 1)
+                if delay > 0:
+                    self.logger.info("Connection failed, new attempt in %.02f seconds", delay)
+                if await self._wait_before_attempt(delay) or self._stopping:
+                    self.logger.info("Reconnect task aborted")
+                    for n in self.connection_namespaces:
+                        await self._trigger_event("__disconnect_final", namespace=n)
+                    break
+                attempt_count += 1
+                self._wake_event.clear()
+                self.last_rejection = None
+                self.eio_opened = False
+                self.eio.last_open_error = None
+                self._notify("attempt_started", attempt_count)
+                try:
+                    await self.connect(
+                        self.connection_url,
+                        headers=self.connection_headers,
+                        auth=self.connection_auth,
+                        transports=self.connection_transports,
+                        namespaces=self.connection_namespaces,
+                        socketio_path=self.socketio_path,
+                        wait_timeout=self.wait_timeout,
+                        retry=False,
+                    )
+                    if self.eio.state != "connected":
+                        # socketio can report success if engine.io dropped between the
+                        # namespace CONNECT and the end of connect(): treat as a failure.
+                        self.connected = False
+                        self.namespaces: dict[str, str] = {}
+                        raise sio_exceptions.ConnectionError("connection lost while connecting")
+                except Exception as exc:
+                    self._notify("attempt_failed", attempt_count, exc)
+                else:
+                    self.logger.info("Reconnection successful")
+                    self._reconnect_task = None
+                    break
+                if self.reconnection_attempts and attempt_count >= self.reconnection_attempts:
+                    self.logger.info("Maximum reconnection attempts reached, giving up")
+                    for n in self.connection_namespaces:
+                        await self._trigger_event("__disconnect_final", namespace=n)
+                    break
+        finally:
+            with contextlib.suppress(ValueError):
+                sio_base_client.reconnecting_clients.remove(self)
+
+    async def _wait_before_attempt(self, delay: float) -> bool:
+        """Wait ``delay`` s unless woken; return True if the loop was aborted instead."""
+        assert self._reconnect_abort is not None
+        if self._reconnect_abort.is_set():
+            return True
+        if delay <= 0 or self._wake_event.is_set():
+            return False
+        waiters = {
+            asyncio.ensure_future(self._reconnect_abort.wait()),
+            asyncio.ensure_future(self._wake_event.wait()),
+        }
+        try:
+            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+        return bool(self._reconnect_abort.is_set())
+
+    async def _handle_eio_connect(self) -> None:
+        self.eio_opened = True
+        await super()._handle_eio_connect()
+
+    async def _handle_error(self, namespace: str | None, data: object) -> None:
+        self.last_rejection = data if data is not None else {}
+        await super()._handle_error(namespace, data)
+
+    async def _handle_eio_disconnect(self, reason: str) -> None:
+        """socketio's handler, then restart the retry loop where socketio would not."""
+        await super()._handle_eio_disconnect(reason)
+        self._notify("connection_lost", reason)
+        if self.reconnection:
+            self.ensure_retrying()
+
+    def _notify(self, method: str, *args: Any) -> None:
+        if self.observer is None:
+            return
+        try:
+            getattr(self.observer, method)(*args)
+        except Exception:
+            self.logger.exception("retry observer %s failed", method)
+
+    def classify_failure(self, exc: BaseException) -> tuple[Reason, str]:
+        """Map a failed attempt to ``(reason code, detail)`` using what the attempt recorded."""
+        if self.last_rejection is not None:
+            return Reason.AUTH_REJECTED, _rejection_text(self.last_rejection)
+        open_error = getattr(self.eio, "last_open_error", None)
+        if not self.eio_opened and open_error is not None:
+            code = (
+                Reason.CONNECT_TIMEOUT if open_error.kind == "timeout" else Reason.CONNECT_REFUSED
+            )
+            return code, str(open_error)
+        if self.eio_opened:
+            # engine.io was open but the namespace never answered (or the link dropped).
+            return Reason.CONNECT_TIMEOUT, str(exc)
+        return Reason.CONNECT_REFUSED, str(exc)
+
+
+def _rejection_text(data: object) -> str:
+    if isinstance(data, dict):
+        message = data.get("message")
+        if isinstance(message, str):
+            return message
+    return str(data)
