@@ -8,7 +8,7 @@ draws the page once for everything that changed since it last drew (``paint``). 
 browser is reached through ``app.ports.BrowserPort`` (``app.runtime.Browser`` in the
 page, a fake in tests).
 
-Public names: Controller, SourceFactory
+Public names: Controller
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from app.model.changelog import ChangeLog
@@ -30,7 +29,7 @@ from app.model.shard_lookup import parse_guild_input
 from app.model.snapshot import AckRejected, Snapshot, parse_ack
 from app.model.ui_state import UiState
 from app.model.vocabulary import OverallStatus
-from app.ports import BrowserPort
+from app.ports import BrowserPort, SourceFactory
 from app.reducer import (
     Copied,
     CopyDiagnostics,
@@ -49,7 +48,7 @@ from app.render.page import PageView, Rendered
 from app.render.report import diagnostics_report
 from app.transport.source import SourceUnavailable, StatusSource
 
-__all__ = ["Controller", "SourceFactory"]
+__all__ = ["Controller"]
 
 # How often relative times and uptimes are redrawn between refreshes.
 _TICK_SECONDS = 1.0
@@ -73,14 +72,6 @@ async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
         await asyncio.wait({waiter}, timeout=timeout)
     finally:
         waiter.cancel()
-
-
-@dataclass(frozen=True)
-class SourceFactory:
-    """Builds sources on demand, so a page that never needs mock data never loads it."""
-
-    live: Callable[[Callable[[Connection, Reason | None], None]], StatusSource] | None
-    mock: Callable[[], StatusSource]
 
 
 class Controller:

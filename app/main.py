@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable
 
 from app import runtime
-from app.controller import Controller, SourceFactory
+from app.controller import Controller
 from app.model.config import config_from_json
 from app.model.i18n import Catalogue
 from app.model.link import Connection, Reason
+from app.ports import SourceFactory
 from app.render.page import PageView
 from app.transport.mock import MockSource, scenario_from_query
 from app.transport.source import StatusSource
