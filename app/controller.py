@@ -8,7 +8,7 @@ draws the page once for everything that changed since it last drew (``paint``). 
 browser is reached through ``app.ports.BrowserPort`` (``app.runtime.Browser`` in the
 page, a fake in tests).
 
-Public names: Controller, SourceFactory
+Public names: Controller
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from app.model.changelog import ChangeLog
 from app.model.config import Config
 from app.model.i18n import Catalogue
 from app.model.link import Connection, Reason
-from app.model.lookup import Located, locate_guild
 from app.model.mock_policy import MockPolicy, should_use_mock
 from app.model.page_state import PageState, SourceKind
 from app.model.scheduler import Scheduler
@@ -31,8 +29,8 @@ from app.model.shard_lookup import parse_guild_input
 from app.model.snapshot import AckRejected, Snapshot, parse_ack
 from app.model.ui_state import UiState
 from app.model.vocabulary import OverallStatus
-from app.model.watch import Observed, Permission, Watch, alert_message, observe
-from app.ports import BrowserPort
+from app.model.watch import Observed, Permission, Watch, alert_message, observe, observed
+from app.ports import BrowserPort, SourceFactory
 from app.reducer import (
     AskNotifications,
     Copied,
@@ -54,7 +52,7 @@ from app.render.page import PageView, Rendered
 from app.render.report import diagnostics_report
 from app.transport.source import SourceUnavailable, StatusSource
 
-__all__ = ["Controller", "SourceFactory"]
+__all__ = ["Controller"]
 
 # How often relative times and uptimes are redrawn between refreshes.
 _TICK_SECONDS = 1.0
@@ -78,14 +76,6 @@ async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
         await asyncio.wait({waiter}, timeout=timeout)
     finally:
         waiter.cancel()
-
-
-@dataclass(frozen=True)
-class SourceFactory:
-    """Builds sources on demand, so a page that never needs mock data never loads it."""
-
-    live: Callable[[Callable[[Connection, Reason | None], None]], StatusSource] | None
-    mock: Callable[[], StatusSource]
 
 
 class Controller:
@@ -150,7 +140,8 @@ class Controller:
             system_dark=b.prefers_dark(),
             search=search,
             lookup=parse_guild_input(guild) if guild else None,
-            watch=self._remembered_watch(),  # issue 15
+            # Issue 15: the remembered choice counts only with the permission granted now.
+            watch=Watch(b.stored_watch(), Permission.parse(b.notification_permission())),
         )
         self._follow_watch()
         self.paint()
@@ -384,12 +375,6 @@ class Controller:
 
     # -- watching for changes (issue 15; the rules live in app.model.watch) ---------------------
 
-    def _remembered_watch(self) -> Watch:
-        """The choice made on an earlier visit; it counts only with the permission granted
-        on this one (checked again at every visit, never asked for on load)."""
-        b = self.browser
-        return Watch(b.stored_watch(), Permission.parse(b.notification_permission()))
-
     async def _ask_notifications(self) -> None:
         # The request was made by the click itself, on the main thread; this awaits it.
         answer = await self.browser.request_notifications()
@@ -404,17 +389,10 @@ class Controller:
     def _watch_answer(self, snapshot: Snapshot, kind: SourceKind) -> None:
         """Notify (while watching) when this answer changes what the last one said."""
         guild = self.ui.lookup.guild_id if self.ui.lookup is not None else None
-        found = locate_guild(snapshot, guild) if guild is not None else None
-        shard = found.shard if isinstance(found, Located) else None
-        seen = Observed(
-            status=snapshot.overall,
-            shard=(shard.id, shard.state) if shard is not None else None,
-            live=kind is SourceKind.LIVE,
-        )
-        self._observed, alerts = observe(self._observed, seen)
-        if self.ui.watch.active:
-            for alert in alerts:
-                self.browser.notify(*alert_message(self.t, alert))
+        now = observed(snapshot, guild, live=kind is SourceKind.LIVE)
+        self._observed, alerts = observe(self._observed, now)
+        for alert in alerts if self.ui.watch.active else ():
+            self.browser.notify(*alert_message(self.t, alert))
 
     # -- drawing --------------------------------------------------------------------------
 

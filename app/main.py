@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from app import runtime
-from app.controller import Controller, SourceFactory
+from app.controller import Controller
 from app.model.config import config_from_json
 from app.model.i18n import Catalogue
+from app.model.link import Connection, Reason
+from app.ports import SourceFactory
 from app.render.page import PageView
 from app.transport.mock import MockSource, scenario_from_query
+from app.transport.source import StatusSource
 
 __all__ = ["main"]
 
@@ -41,7 +45,7 @@ def main() -> None:
             browser.now_ms,
         )
 
-    def make_live(on_connection):  # type: ignore[no-untyped-def]
+    def make_live(on_connection: Callable[[Connection, Reason | None], None]) -> StatusSource:
         from app.transport.live import LiveSource
 
         return LiveSource(

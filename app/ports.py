@@ -3,7 +3,7 @@
 ``app.runtime.Browser`` implements ``BrowserPort`` in the page; tests pass fakes. Kept
 apart from the controller so that the runtime seam does not import the controller.
 
-Public names: BrowserPort, UiEvent
+Public names: BrowserPort, UiEvent, SourceFactory
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["BrowserPort", "UiEvent"]
+from app.model.link import Connection, Reason
+from app.transport.source import StatusSource
+
+__all__ = ["BrowserPort", "SourceFactory", "UiEvent"]
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,11 @@ class BrowserPort(Protocol):
     async def request_notifications(self) -> str: ...
     def notify(self, title: str, body: str) -> None: ...
     def ui_event(self, event: Any) -> UiEvent: ...
+
+
+@dataclass(frozen=True)
+class SourceFactory:
+    """Builds sources on demand, so a page that never needs mock data never loads it."""
+
+    live: Callable[[Callable[[Connection, Reason | None], None]], StatusSource] | None
+    mock: Callable[[], StatusSource]

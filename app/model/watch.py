@@ -5,6 +5,7 @@ Public names:
     Watch                   the toggle: what the visitor chose and what the browser allows
     Observed                what one answer says about the things a notification names
     Alert, AlertKind        one notification to raise (the overall status, or the shard)
+    observed(snapshot, guild_id, live)  -> Observed: what an answer says, for ``observe``
     observe(before, now)    -> (Observed | None, tuple[Alert, ...])
     alert_message(t, alert) -> (title, body), in the visitor's language
 
@@ -34,6 +35,8 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 
 from app.model.i18n import Catalogue
+from app.model.lookup import Located, locate_guild
+from app.model.snapshot import Snapshot
 from app.model.vocabulary import OVERALL_STYLES, SHARD_STYLES, OverallStatus, ShardState
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "Watch",
     "alert_message",
     "observe",
+    "observed",
 ]
 
 
@@ -117,6 +121,13 @@ class Alert:
     before: OverallStatus  # the overall status before (for an overall alert)
     shard_id: int | None = None
     state: ShardState | None = None
+
+
+def observed(snapshot: Snapshot, guild_id: int | None, live: bool) -> Observed:
+    """The overall status and, when ``guild_id`` was looked up, its shard's state."""
+    found = locate_guild(snapshot, guild_id) if guild_id is not None else None
+    shard = found.shard if isinstance(found, Located) else None
+    return Observed(snapshot.overall, (shard.id, shard.state) if shard else None, live)
 
 
 def observe(before: Observed | None, now: Observed) -> tuple[Observed | None, tuple[Alert, ...]]:

@@ -93,6 +93,7 @@ class Frame:
     changes: ChangeLog
     counts: Counts | None  # None until data has arrived
     found: int | None
+    lookup: tuple[str | None, str]  # the lookup's answer: (kind, text); kind None: not asked
     stale: bool
     # The cut of each huge grid, by (cluster, found, open shard), kept by the view for
     # one snapshot and checked against the identity of the shards it was cut from.

@@ -86,6 +86,7 @@ class PageView:
             changes=changes or ChangeLog(),
             counts=self._counts(state.snapshot),
             found=found_shard(state.snapshot, ui.lookup),
+            lookup=w.lookup_answer(state.snapshot, ui.lookup),
             stale=state.is_stale(now_ms),
             capped=self._capped,
         )
@@ -99,7 +100,7 @@ class PageView:
             self._trees[tree.key] = tree
         self._memo.end_pass()
         label = w.overall_label(state)
-        kind, answer = w.lookup_answer(state.snapshot, ui.lookup)
+        kind, answer = frame.lookup
         return Rendered(
             ops=ops,
             title=w.text("title.status", status=label),

@@ -20,12 +20,13 @@ from typing import Any
 
 import pytest
 
-from app.controller import Controller, SourceFactory
+from app.controller import Controller
 from app.model.config import config_from_env
 from app.model.format import FallbackFormatter
 from app.model.i18n import Catalogue
 from app.model.page_state import SourceKind
 from app.model.shard_lookup import parse_guild_input
+from app.ports import SourceFactory
 from app.render import report as report_module
 from app.render.page import PageView
 from app.render.report import diagnostics_report

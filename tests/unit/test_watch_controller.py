@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-from app.controller import Controller, SourceFactory
+from app.controller import Controller
 from app.model.config import config_from_env
 from app.model.format import FallbackFormatter
 from app.model.i18n import Catalogue
 from app.model.page_state import SourceKind
 from app.model.shard_lookup import parse_guild_input
-from app.ports import UiEvent
+from app.model.watch import Permission, Watch
+from app.ports import SourceFactory, UiEvent
 from app.render.page import PageView
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +105,9 @@ def controller(browser: FakeBrowser) -> Controller:
 
 def boot(c: Controller) -> None:
     """What ``run`` does before the loop: read the remembered choice and the permission."""
-    c.ui = replace(c.ui, watch=c._remembered_watch())
+    b = c.browser
+    watch = Watch(b.stored_watch(), Permission.parse(b.notification_permission()))
+    c.ui = replace(c.ui, watch=watch)
     c._follow_watch()
 
 

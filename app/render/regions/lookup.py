@@ -12,5 +12,5 @@ __all__ = ["lookup"]
 
 
 def lookup(f: Frame) -> El:
-    kind, text = f.w.lookup_answer(f.state.snapshot, f.ui.lookup)
+    kind, text = f.lookup
     return El("p", "#lookup-result", attrs(("data-kind", kind)), text=text)
