@@ -321,6 +321,9 @@ def write_artwork(site: Site) -> None:
             partial.write_bytes(data)
             os.replace(partial, cached)  # whole or not at all, even with concurrent builds
         site.write_asset(name, cached.read_bytes())
+    for old in ARTWORK_CACHE.iterdir():
+        if old != cache and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)  # drawn by an earlier tools/artwork.py
 
 
 def share_head(
