@@ -125,6 +125,24 @@ def live_env(backend: Any, mock: str = "never", refresh: float = 15) -> dict[str
     }
 
 
+# `make browser` runs the browser tests in parallel processes (pytest-xdist, --dist
+# loadgroup): one test at a time to whichever worker is free, except groups that share
+# something expensive to start, which stay on one worker (each engine's class in
+# tests/engines/ is grouped there). The soak, the longest single test, goes first so that
+# it does not run alone at the end.
+_GROUPS = {"test_cloudflare.py": "workerd"}  # one `wrangler dev` for the module
+_FIRST = ("test_soak.py",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = _GROUPS.get(item.path.name)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.path.name not in _FIRST)
+
+
 @pytest.fixture(scope="session")
 def sites_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("sites")

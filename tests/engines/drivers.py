@@ -23,6 +23,7 @@ values only) and are opened fresh per ``open``. Chromium stays on Playwright
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -43,7 +44,7 @@ ENGINES: tuple[EngineName, ...] = ("firefox", "webkit")
 #: Debian's locations, each overridable by an environment variable.
 FIREFOX_PATH = "/usr/bin/firefox-esr"
 WEBKIT_DRIVER_PATH = "/usr/bin/WebKitWebDriver"
-WEBKIT_BROWSER_PATH = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
+WEBKIT_BROWSER_GLOB = "/usr/lib/*/webkit2gtk-4.*/MiniBrowser"  # Debian's multiarch path
 
 POLL_S = 0.1
 
@@ -59,8 +60,8 @@ class Engine(Protocol):
     def open(self, url: str) -> None:
         """Load ``url`` in a fresh page; returns once the document is parsed."""
 
-    def eval(self, body: str) -> Any:
-        """The value of ``(async () => { body })()`` in the page."""
+    def eval(self, body: str, timeout: float = 30) -> Any:
+        """The value of ``(async () => { body })()`` in the page, within ``timeout`` s."""
 
     def wait(self, body: str, timeout: float) -> Any:
         """Poll ``body`` until it returns something truthy; that value. TimeoutError after."""
@@ -76,10 +77,12 @@ def firefox_path() -> str:
 
 
 def webkit_paths() -> tuple[str, str]:
-    return (
-        os.environ.get("WEBKIT_DRIVER_PATH") or WEBKIT_DRIVER_PATH,
-        os.environ.get("WEBKIT_BROWSER_PATH") or WEBKIT_BROWSER_PATH,
-    )
+    """WebKitWebDriver and the MiniBrowser it starts."""
+    browser = os.environ.get("WEBKIT_BROWSER_PATH")
+    if not browser:
+        found = sorted(glob.glob(WEBKIT_BROWSER_GLOB))
+        browser = found[-1] if found else WEBKIT_BROWSER_GLOB
+    return os.environ.get("WEBKIT_DRIVER_PATH") or WEBKIT_DRIVER_PATH, browser
 
 
 def missing(name: EngineName) -> str | None:
@@ -140,7 +143,7 @@ class Firefox:
             raise EngineError(f"firefox driver answered out of turn: {answer}")
         if not answer["ok"]:
             error = str(answer["error"])
-            if "Waiting failed" in error or "TimeoutError" in error or "timeout" in error:
+            if error.startswith("TimeoutError"):
                 raise TimeoutError(f"firefox: {error}")
             raise EngineError(f"firefox {op}: {error}")
         return answer["value"]
@@ -148,8 +151,8 @@ class Firefox:
     def open(self, url: str) -> None:
         self._call("open", url=url)
 
-    def eval(self, body: str) -> Any:
-        return self._call("eval", body=body)
+    def eval(self, body: str, timeout: float = 30) -> Any:
+        return self._call("eval", body=body, timeout_ms=int(timeout * 1000))
 
     def wait(self, body: str, timeout: float) -> Any:
         return self._call("wait", body=body, timeout_ms=int(timeout * 1000))

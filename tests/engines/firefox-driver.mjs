@@ -6,7 +6,7 @@
 // line {"id": N, "op": ..., ...} with {"id": N, "ok": true, "value": ...} or
 // {"id": N, "ok": false, "error": "..."}. Requests (tests/engines/drivers.py wraps them):
 //   open {url}                 a fresh browser context (empty cache and storage) and page
-//   eval {body}                the value of `(async () => { body })()` in the page
+//   eval {body, timeout_ms}    the value of `(async () => { body })()` in the page
 //   wait {body, timeout_ms}    until that value is truthy; answers it
 //   errors                     {console: [...], page: [...]} logged since `open`
 //   close                      closes the page's context
@@ -64,9 +64,21 @@ function current() {
 
 const script = (body) => `(async () => { ${body} })()`;
 
+class TimeoutError extends Error {
+  name = "TimeoutError";
+}
+
+function withTimeout(promise, ms) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`not done within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 const ops = {
   open: (r) => open(r.url),
-  eval: (r) => current().evaluate(script(r.body)),
+  eval: (r) => withTimeout(current().evaluate(script(r.body)), r.timeout_ms),
   wait: async (r) => {
     const handle = await current().waitForFunction(script(r.body), {
       polling: 100,
@@ -94,7 +106,8 @@ for await (const line of lines) {
     if (op === undefined) throw new Error(`unknown op ${request.op}`);
     reply({ id: request.id, ok: true, value: (await op(request)) ?? null });
   } catch (err) {
-    reply({ id: request.id, ok: false, error: String(err?.message ?? err) });
+    // "TimeoutError: …" for both our timeouts and puppeteer's (waitForFunction).
+    reply({ id: request.id, ok: false, error: `${err?.name ?? "Error"}: ${err?.message ?? err}` });
   }
 }
 await browser.close();
