@@ -84,16 +84,21 @@ class Served:
         self.server.server_close()
 
 
-def serve(directory: Path, host: str = "127.0.0.1", secure: bool = True) -> Served:
+def serve(
+    directory: Path,
+    host: str = "127.0.0.1",
+    secure: bool = True,
+    faults: list[tuple[str, str]] | None = None,
+) -> Served:
     """Serve on 127.0.0.1; ``host`` is the name the page is opened under.
 
     On PUBLIC_HOST the page is a secure context (one of PUBLIC_PORTS) unless ``secure``
-    is false. Local hosts are always secure contexts.
+    is false. Local hosts are always secure contexts. ``faults``: see tools/serve.py.
     """
     ports = PUBLIC_PORTS if host == PUBLIC_HOST and secure else [0]
     for port in ports:
         try:
-            server = make_server(directory, "127.0.0.1", port)
+            server = make_server(directory, "127.0.0.1", port, faults=faults)
             break
         except OSError:  # taken by another test's server
             continue
