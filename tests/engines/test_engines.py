@@ -7,9 +7,10 @@ opened in Firefox ESR (WebDriver BiDi) and WebKitGTK (WebKitWebDriver), see
 runs per engine in ``TestFirefox`` / ``TestWebKit``: select one with ``-m firefox`` or
 ``-m webkit``.
 
-Where Python runs differs: Firefox has ``SharedArrayBuffer`` under cross-origin isolation,
-so PyScript's worker runs there; WebKitGTK reports ``crossOriginIsolated`` but has no
-``SharedArrayBuffer``, so ``static/apply.js`` keeps Python on the main thread.
+Python runs in PyScript's worker in both. How it reaches the page differs: Firefox has
+``SharedArrayBuffer`` under cross-origin isolation; WebKitGTK reports
+``crossOriginIsolated`` but has no ``SharedArrayBuffer``, so there the worker talks to
+the page by messages only (``static/apply.js``), where it used to hang at "Connecting…".
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any, ClassVar
 import pytest
 
 from tests.backends import Backend
+from tests.browser.test_boot_status import FAST_FAIL
 from tests.browser.test_live import HIDE, SHOW
-from tests.conftest import JS_STATE_NAMES, ROOT, Served, serve_live
+from tests.conftest import JS_STATE_NAMES, ROOT, Served, built_site, serve, serve_live
 from tests.engines.drivers import Engine, EngineName, missing, start_engine
 
 BOOT_TIMEOUT_S = 90
@@ -98,6 +100,14 @@ def node_site(node_backend: Backend, sites_dir: Path) -> Iterator[Served]:
 
 
 @pytest.fixture
+def stalled_site(sites_dir: Path) -> Iterator[Served]:
+    """The mock site built with short boot limits, behind a server whose wasm never ends."""
+    served = serve(built_site(sites_dir, **FAST_FAIL), faults=[("*/pyodide.asm.wasm", "stall")])
+    yield served
+    served.close()
+
+
+@pytest.fixture
 def node(node_backend: Backend) -> Backend:
     """The Node socket.io server, running, with counters, faults and data reset."""
     if not node_backend.alive():
@@ -111,6 +121,7 @@ class EngineChecks:
 
     engine_name: ClassVar[EngineName]
     python_runs_in: ClassVar[str]
+    shared_array_buffer: ClassVar[str]  # typeof SharedArrayBuffer under isolation
 
     @pytest.fixture
     def engine(self, request: pytest.FixtureRequest) -> Engine:
@@ -128,6 +139,7 @@ class EngineChecks:
         self.open_ready(engine, f"{mock_site.url}/?scenario=degraded")
         assert attribute(engine, "data-source") == "mock"
         assert engine.eval("return crossOriginIsolated") is True
+        assert engine.eval("return typeof SharedArrayBuffer") == self.shared_array_buffer
         assert engine.eval("return window.statuspage.debug.python") == self.python_runs_in
         assert engine.eval(SHARD_STATES) == running_shard_states(DEGRADED)
         assert_clean(engine)
@@ -205,6 +217,22 @@ class EngineChecks:
         assert node.stats()["max_in_flight"] <= 1
         assert_clean(engine)
 
+    def test_a_stalled_runtime_download_is_named_not_left_connecting(
+        self, engine: Engine, stalled_site: Served
+    ) -> None:
+        """The wasm never finishes: data-boot=failed, the reason, a Reload button, and the
+        bot's status stays unknown."""
+        en = json.loads((ROOT / "locales" / "en.json").read_text(encoding="utf-8"))
+        engine.open(stalled_site.url + "/")
+        engine.wait("return document.documentElement.dataset.boot === 'failed'", 60)
+        assert attribute(engine, "data-boot-reason") == "download-stalled"
+        assert attribute(engine, "data-status") == "unknown"
+        assert attribute(engine, "data-ready") is None
+        text = "return document.getElementById(%s).textContent"
+        assert engine.eval(text % "'overall-title'") == en["boot.failed"]
+        assert engine.eval(text % "'overall-detail'") == en["boot.reason.download-stalled"]
+        assert engine.eval(text % "'boot-reload'").strip() == en["boot.reload"]
+
     def test_german_page_speaks_german(self, engine: Engine, mock_site: Served) -> None:
         """/de/ renders with lang=de and the German texts from locales/de.json."""
         de = json.loads((ROOT / "locales" / "de.json").read_text(encoding="utf-8"))
@@ -232,10 +260,12 @@ class EngineChecks:
 class TestFirefox(EngineChecks):
     engine_name = "firefox"
     python_runs_in = "worker"
+    shared_array_buffer = "function"
 
 
 @pytest.mark.webkit
 @pytest.mark.xdist_group("webkit")
 class TestWebKit(EngineChecks):
     engine_name = "webkit"
-    python_runs_in = "main"
+    python_runs_in = "worker"
+    shared_array_buffer = "undefined"  # even though crossOriginIsolated is true
