@@ -42,8 +42,9 @@ unit: deps
 	$(VENV)/bin/pytest tests/unit -q
 
 # All three engines at once, in parallel processes: tests go one at a time to a free
-# worker, except the groups tests/conftest.py names (each engine, wrangler dev), which
-# stay on one worker. Three workers on two cores: much of a browser test is waiting.
+# worker, except xdist groups (each engine's class in tests/engines/, the wrangler-dev
+# module via tests/conftest.py), which stay on one worker. Three workers on two cores:
+# much of a browser test is waiting (on boots, refresh intervals, timeouts).
 BROWSER_WORKERS ?= 3
 browser: deps
 	$(VENV)/bin/pytest tests/browser tests/engines -q -n $(BROWSER_WORKERS) --dist loadgroup \
