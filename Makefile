@@ -1,6 +1,7 @@
 # statuspage: `make dev` to look at it, `make test` to check everything.
 # Both install what is missing first (a .venv from pyproject.toml, node_modules from
-# package-lock.json); Debian's chromium is expected at /usr/bin/chromium or $CHROMIUM_PATH.
+# package-lock.json). The browser tests expect Debian's chromium, firefox-esr,
+# webkit2gtk-driver and xvfb (.ci/run installs whichever is missing).
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: dev build test lint typecheck unit browser demo bench deploy clean
+.PHONY: dev build test lint typecheck unit browser browser-chromium browser-firefox browser-webkit \
+	demo bench deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +41,22 @@ typecheck: deps
 unit: deps
 	$(VENV)/bin/pytest tests/unit -q
 
+# All three engines at once, in parallel processes: tests go one at a time to a free
+# worker, except xdist groups (each engine's class in tests/engines/, the wrangler-dev
+# module via tests/conftest.py), which stay on one worker. Three workers on two cores:
+# much of a browser test is waiting (on boots, refresh intervals, timeouts).
+BROWSER_WORKERS ?= 3
 browser: deps
+	$(VENV)/bin/pytest tests/browser tests/engines -q -n $(BROWSER_WORKERS) --dist loadgroup \
+		--durations=20
+
+# One engine alone.
+browser-chromium: deps
 	$(VENV)/bin/pytest tests/browser -q
+browser-firefox: deps
+	$(VENV)/bin/pytest tests/engines -q -m firefox
+browser-webkit: deps
+	$(VENV)/bin/pytest tests/engines -q -m webkit
 
 test: lint typecheck unit browser
 

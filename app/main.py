@@ -30,8 +30,13 @@ _tasks: list[asyncio.Task[None]] = []
 
 
 def main() -> None:
+    """Start the page: everything runs in one task (the host answers ``boot`` first)."""
+    _tasks.append(asyncio.ensure_future(_start()))
+
+
+async def _start() -> None:
     global _controller
-    browser = runtime.Browser()
+    browser = await runtime.Browser.start()
     config = config_from_json(browser.json_script("statuspage-config"))
     locale = browser.lang
     formatter = runtime.IntlFormatter(locale)
@@ -64,4 +69,4 @@ def main() -> None:
         SourceFactory(live=make_live, mock=make_mock),
         time.monotonic,
     )
-    _tasks.append(asyncio.ensure_future(_controller.run()))
+    await _controller.run()

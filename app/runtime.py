@@ -20,9 +20,11 @@ Quirks worth knowing (each cost someone an afternoon):
   destroyed when done, or it lives (and keeps its closure alive) as long as the tab.
 - ``to_js`` on a dict gives a JS ``Map`` unless ``dict_converter=Object.fromEntries``.
 - In a worker, ``js`` is the worker's global (no ``window``, ``document``, ``localStorage``
-  or Clipboard API there) and the page is a proxy: each attribute read or call on it is a
-  blocking round trip to the main thread, and a Python callback called from the main
-  thread runs later, asynchronously, so it cannot ``preventDefault()`` (apply.js does).
+  or Clipboard API there). PyScript's ``pyscript.window`` would reach the page
+  synchronously, but only where ``SharedArrayBuffer`` exists (not in WebKit, even when
+  cross-origin isolated: the page then hung at "Connecting…"), so the worker talks to
+  the page by messages only, and an event reaches Python after it was dispatched: it
+  cannot ``preventDefault()`` (apply.js does).
 - A worker started from a blob: URL resolves relative URLs against that blob: URL, so
   page-relative URLs go through ``Browser.resolve_url`` first.
 """
@@ -187,29 +189,98 @@ class Listener:
         self._browser._unlisten(self.id)
 
 
+async def _maybe_await(value: Any) -> Any:
+    """A JS promise or a Python awaitable is awaited; anything else is returned as is."""
+    if hasattr(value, "then") or asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        return await value
+    return value
+
+
+class _WorkerHost:
+    """``window.statuspage`` (static/apply.js) reached from a worker by messages.
+
+    Every message is a JS array ``["statuspage", name, ...args]`` on the worker's own
+    ``postMessage``; apply.js answers on the same channel (``attachWorker``). Nothing
+    here blocks, so PyScript's synchronous proxies, and with them ``SharedArrayBuffer``
+    and cross-origin isolation, are not needed. ``boot``, ``copy`` and
+    ``requestNotifications`` resolve when the answer arrives; ``run`` and ``connect`` need
+    none. Events arrive as ``["statuspage", "event", description]``.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: dict[int, asyncio.Future[Any]] = {}
+        self._next = 1
+        self._sink: Any = None
+        self._listener = _proxy(self._on_message)
+        # PyScript's worker already listens to "message" and hands every message to
+        # ``xworker.onmessage``, looked up by name in ``__main__``'s globals (it logs an
+        # error for each message when there is none): so that is where we listen.
+        from polyscript import xworker  # type: ignore[import-not-found]
+
+        import __main__
+
+        xworker.onmessage = self._listener
+        __main__.xworker = xworker
+
+    def _post(self, *message: Any) -> None:
+        js.postMessage(to_js(["statuspage", *message]))
+
+    def _ask(self, name: str, *args: Any) -> asyncio.Future[Any]:
+        call_id, self._next = self._next, self._next + 1
+        future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
+        self._waiting[call_id] = future
+        self._post(name, call_id, *args)
+        return future
+
+    def _on_message(self, event: Any) -> None:
+        data = event.data
+        if not hasattr(data, "to_py"):
+            return  # not ours (a string, or PyScript's own traffic)
+        message = data.to_py()
+        if len(message) < 2 or message[0] != "statuspage":
+            return
+        if message[1] == "event":
+            if self._sink is not None:
+                self._sink(message[2])
+        elif message[1] == "answer":
+            future = self._waiting.pop(int(message[2]), None)
+            if future is not None and not future.done():
+                future.set_result(message[3])
+
+    def boot(self) -> asyncio.Future[Any]:
+        return self._ask("boot")
+
+    def copy(self, text: str) -> asyncio.Future[Any]:
+        return self._ask("copy", text)
+
+    def requestNotifications(self) -> asyncio.Future[Any]:  # apply.js names it
+        return self._ask("requestNotifications")
+
+    def run(self, commands: str) -> None:
+        self._post("run", commands)
+
+    def connect(self, sink: Any) -> None:
+        self._sink = None if _is_null(sink) else sink
+        self._post("connect", self._sink is not None)
+
+
 class Browser:
     """The page as the controller sees it: DOM batches, events, location, clock.
 
     Python may run in a Web Worker (``<script type="py" worker>``) or on the main thread;
     the code is the same. The page is reached only through ``window.statuspage``
-    (static/apply.js), which in a worker is a proxy whose every access is a blocking
-    round trip to the main thread. So: everything Python reads is fetched once at boot
-    (``boot()``, one JSON string) and kept current from event descriptions; writes are
-    queued and sent as one ``run(json)`` call per render pass (``flush``, or soon after
-    any write outside a render pass); events arrive as one JSON string each. ``js``
-    stays this thread's own global: Intl, Date, URL, fetch and WebSocket are used
-    natively, in the worker when there is one.
+    (static/apply.js): directly on the main thread, by messages from a worker
+    (``_WorkerHost``). So: everything Python reads is fetched once at boot (``boot()``,
+    one JSON string) and kept current from event descriptions; writes are queued and
+    sent as one ``run(json)`` call per render pass (``flush``, or soon after any write
+    outside a render pass); events arrive as one JSON string each. ``js`` stays this
+    thread's own global: Intl, Date, URL, fetch and WebSocket are used natively, in the
+    worker when there is one. Made by ``await Browser.start()``.
     """
 
-    def __init__(self) -> None:
-        self.in_worker = hasattr(js, "WorkerGlobalScope")
-        if self.in_worker:
-            from pyscript import window  # type: ignore[import-not-found]  # main thread's, proxied
-
-            self._host = window.statuspage
-        else:
-            self._host = js.window.statuspage
-        page = json.loads(str(self._host.boot()))
+    def __init__(self, host: Any, page: dict[str, Any], in_worker: bool) -> None:
+        self.in_worker = in_worker
+        self._host = host
         self._page = page
         self._href: str = page["href"]
         self._search: str = page["search"]
@@ -224,10 +295,23 @@ class Browser:
         self._sink: Any = None
         self._send("reportRuntime", "worker" if self.in_worker else "main")
         if self.in_worker:
-            from pyscript import sync
+            from pyscript import sync  # type: ignore[import-not-found]
 
             # Callable from the main thread as ``<script type=py>.xworker.sync.diagnostics()``.
             sync.diagnostics = diagnostics
+
+    @classmethod
+    async def start(cls) -> Browser:
+        """The page host for wherever this interpreter runs, and the page read at boot.
+
+        On the main thread, ``window.statuspage`` itself. In a worker, ``_WorkerHost``:
+        the same four calls as messages, so no ``SharedArrayBuffer`` is needed (WebKit has
+        none, even when cross-origin isolated) and the only wait is for ``boot()``.
+        """
+        in_worker = hasattr(js, "WorkerGlobalScope")
+        host: Any = _WorkerHost() if in_worker else js.window.statuspage
+        page = json.loads(str(await _maybe_await(host.boot())))
+        return cls(host, page, in_worker)
 
     def _send(self, *command: Any) -> None:
         """Queue one command for ``run``; sent by ``flush``, or soon after at the latest."""
@@ -360,7 +444,7 @@ class Browser:
     async def write_clipboard(self, text: str) -> bool:
         # The Clipboard API exists only on the main thread; its promise never rejects.
         self.flush()
-        return bool(await self._host.copy(text))
+        return bool(await _maybe_await(self._host.copy(text)))
 
     def stored_theme(self) -> str | None:
         return self._theme

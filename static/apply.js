@@ -119,14 +119,16 @@ function recordRender(kind, ms, proxies) {
 
 // ---------------------------------------------------------------------------------------
 // The page host: everything Python needs from the main thread, in as few calls as possible.
-// Python may run in a Web Worker, where every call into this object is a blocking round
-// trip to the main thread and every callback into Python is asynchronous. So: reads are
+// Python may run in a Web Worker, where every call into this object is a message (see
+// attachWorker) and every callback into Python is asynchronous. So: reads are
 // answered at once in one JSON string (boot); writes are queued by Python and sent as one
 // JSON list of commands per render pass (run); DOM events are reduced here to small JSON
 // descriptions sent to one sink (connect), and preventDefault() is done here, since a
 // handler in a worker runs after the event has been dispatched.
 
 function boot() {
+  // Python's first call: it has started (static/boot-status.js stops its start timer).
+  document.dispatchEvent(new Event("statuspage:python-started"));
   const text = id => document.getElementById(id)?.textContent ?? "null";
   let theme = null;
   try { theme = localStorage.getItem(THEME_KEY); } catch (_) { /* storage disabled */ }
@@ -349,15 +351,61 @@ function notify(title, body) {
   } catch (_) { /* e.g. Chrome on Android: page notifications need a service worker */ }
 }
 
-// Loaded right after <script type="py" worker>, before PyScript's module runs: without
-// SharedArrayBuffer a PyScript worker cannot reach the page synchronously, so Python then
-// runs on the main thread as it always did (e.g. a server that does not send the headers).
-// Cross-origin isolation alone is not enough: WebKitGTK reports crossOriginIsolated true
-// yet has no SharedArrayBuffer, and PyScript's worker then never starts, without a word.
+// Where Python runs (README, "Where Python runs"). Loaded right after
+// <script type="py" worker>, before PyScript's module runs. PyScript's worker reaches the
+// page synchronously only where SharedArrayBuffer exists; WebKit has none, even when
+// cross-origin isolated, and the page used to hang there at "Connecting…". So the worker
+// never uses those proxies: it talks to this file by messages (attachWorker), in every
+// engine. It stays a worker wherever the engine can start a module worker (PyScript's
+// kind); elsewhere Python runs on the main thread and calls window.statuspage directly.
 // (A main-thread script carries the whole config; PyScript refuses a <py-config> too.)
-if (!window.crossOriginIsolated || typeof SharedArrayBuffer !== "function") {
-  document.querySelector('script[type="py"][worker]')?.removeAttribute("worker");
+function moduleWorkers() {
+  if (typeof Worker !== "function") return false;
+  let asked = false;
+  const url = URL.createObjectURL(new Blob([""], { type: "text/javascript" }));
+  try {
+    new Worker(url, { get type() { asked = true; return "module"; } }).terminate();
+  } catch (_) {
+    return false;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+  return asked;  // an engine without module workers never reads `type`
+}
+
+// The worker's messages are ["statuspage", name, ...args]; answers go back the same way.
+const attached = new WeakSet();
+function attachWorker(xworker) {
+  if (attached.has(xworker)) return;
+  attached.add(xworker);
+  const post = (...message) => xworker.postMessage(["statuspage", ...message]);
+  xworker.addEventListener("message", event => {
+    const message = event.data;
+    if (!Array.isArray(message) || message[0] !== "statuspage") return;
+    switch (message[1]) {
+      case "boot": post("answer", message[2], boot()); break;
+      case "copy": copy(message[3]).then(ok => post("answer", message[2], ok)); break;
+      case "requestNotifications":
+        requestNotifications().then(answer => post("answer", message[2], answer)); break;
+      case "run": run(message[2]); break;
+      case "connect": connect(message[2] ? description => post("event", description) : null); break;
+    }
+  });
+}
+
+const pyScript = document.querySelector('script[type="py"][worker]');
+if (pyScript && !moduleWorkers()) {
+  pyScript.removeAttribute("worker");
   document.querySelector("py-config")?.remove();
+} else if (pyScript) {
+  // PyScript's own hook for the worker it starts (its core module is already loading;
+  // the same URL gives the same module). It awaits its config before starting workers,
+  // so the hook is in place first; xworker is checked too, in case it was not.
+  const core = document.querySelector('script[type="module"][src*="/pyscript-"]');
+  import(core.src).then(({ hooks }) => {
+    if (pyScript.xworker) attachWorker(pyScript.xworker);
+    else hooks.main.onWorker.add((_, xworker) => attachWorker(xworker));
+  }, () => { /* reported by boot-status.js: the module script's own error event */ });
 }
 
 // What Python may queue; run() executes a JSON list of [name, ...args] in order.

@@ -84,16 +84,21 @@ class Served:
         self.server.server_close()
 
 
-def serve(directory: Path, host: str = "127.0.0.1", secure: bool = True) -> Served:
+def serve(
+    directory: Path,
+    host: str = "127.0.0.1",
+    secure: bool = True,
+    faults: list[tuple[str, str]] | None = None,
+) -> Served:
     """Serve on 127.0.0.1; ``host`` is the name the page is opened under.
 
     On PUBLIC_HOST the page is a secure context (one of PUBLIC_PORTS) unless ``secure``
-    is false. Local hosts are always secure contexts.
+    is false. Local hosts are always secure contexts. ``faults``: see tools/serve.py.
     """
     ports = PUBLIC_PORTS if host == PUBLIC_HOST and secure else [0]
     for port in ports:
         try:
-            server = make_server(directory, "127.0.0.1", port)
+            server = make_server(directory, "127.0.0.1", port, faults=faults)
             break
         except OSError:  # taken by another test's server
             continue
@@ -123,6 +128,24 @@ def live_env(backend: Any, mock: str = "never", refresh: float = 15) -> dict[str
         "STATUSPAGE_MOCK": mock,
         "STATUSPAGE_REFRESH_SECONDS": str(refresh),
     }
+
+
+# `make browser` runs the browser tests in parallel processes (pytest-xdist, --dist
+# loadgroup): one test at a time to whichever worker is free, except groups that share
+# something expensive to start, which stay on one worker (each engine's class in
+# tests/engines/ is grouped there). The soak, the longest single test, goes first so that
+# it does not run alone at the end.
+_GROUPS = {"test_cloudflare.py": "workerd"}  # one `wrangler dev` for the module
+_FIRST = ("test_soak.py",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = _GROUPS.get(item.path.name)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.path.name not in _FIRST)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@ noise; the ratios are the result.
 - cumulative layout shift from navigation until two seconds after data-ready.
 - scale: 10,000 shards in 625 clusters, render times measured inside the page.
 - soak: memory, DOM nodes and proxies early vs late over thousands of refreshes.
+- per engine: time to data-ready in Chromium, Firefox ESR and WebKitGTK, each against
+  the floor in the same engine (``tools/bench_engines.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 from tests.backends import Backend  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tools.bench_engines import engine_figures  # noqa: E402
 from tools.build import PYODIDE_FILES, build, npm_version  # noqa: E402
 from tools.serve import Link, make_server  # noqa: E402
 
@@ -182,6 +185,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-soak", action="store_true")
+    parser.add_argument("--skip-engines", action="store_true")
     args = parser.parse_args()
     runs = max(5, args.runs)
     work = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
@@ -237,6 +241,9 @@ def main() -> None:
             line(
                 "first visit bytes, gzip -9 (CDN sends <= this)", f"{packed / 1e6:.2f} MB", "report"
             )
+
+            if not args.skip_engines:
+                engine_figures(mock.url, runs, chromium=(floor["ready_ms"], mock_run["ready_ms"]))
 
             link_figures(p, work / "mock", runs)
 

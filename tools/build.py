@@ -61,6 +61,7 @@ STATIC_FILES = (
     "static/theme.js",
     "static/favicon.svg",
     "static/boot.py",
+    "static/boot-status.js",
 )
 WHEEL_CACHE = ROOT / "build" / "wheels"
 PRECOMPILE_CACHE = ROOT / "build" / "pyc"
@@ -171,10 +172,13 @@ def hashed_name(name: str, content: bytes) -> str:
 
 
 class Site:
-    def __init__(self, out: Path, config: Config, site_url: str) -> None:
+    def __init__(
+        self, out: Path, config: Config, site_url: str, boot_limits: tuple[float, float]
+    ) -> None:
         self.out = out
         self.config = config
         self.site_url = site_url.rstrip("/")
+        self.boot_limits = boot_limits
         self.assets: dict[str, str] = {}
 
     def write_asset(self, logical: str, content: bytes) -> str:
@@ -204,6 +208,41 @@ class Site:
             if path.suffix in (".js", ".css"):
                 shutil.copy2(path, target / path.name)
         return pyodide_dir, pyscript_dir
+
+
+# How long static/boot-status.js waits before it names a failure to start (seconds).
+# STALL: no byte of the runtime arrives for this long (time to first byte included).
+#   Measured (under load, 2 shared cores, load average ~30): the longest gap between two
+#   chunks of the runtime's downloads was ... . A visitor's link adds what loopback has
+#   not: TCP retransmission backs off 1 s, 2 s, 4 s..., so three lost segments in a row on
+#   a poor mobile link are a 7 s silence that still ends well. 20 s is above both with
+#   room to spare, and short enough that a visitor on a dead link is told in time.
+# START: from the last byte downloaded to Python's first call (boot() in apply.js).
+#   Measured: TBD.
+BOOT_STALL_SECONDS = 20.0
+BOOT_START_SECONDS = 60.0
+
+
+def boot_limits(env: dict[str, str]) -> tuple[float, float]:
+    """(stall, start) limits; STATUSPAGE_BOOT_STALL_SECONDS / _START_SECONDS override them.
+
+    The overrides exist for tests (a failure test should not wait 20 s); production builds
+    leave them unset.
+    """
+    limits = []
+    for name, default in (
+        ("STATUSPAGE_BOOT_STALL_SECONDS", BOOT_STALL_SECONDS),
+        ("STATUSPAGE_BOOT_START_SECONDS", BOOT_START_SECONDS),
+    ):
+        raw = env.get(name)
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            value = -1.0
+        if not 0 < value < 3600:
+            raise SystemExit(f"build: {name} must be a number of seconds, got {raw!r}")
+        limits.append(value)
+    return limits[0], limits[1]
 
 
 def load_messages(locale: str) -> dict[str, str]:
@@ -241,8 +280,11 @@ def preload_links(site: Site, pyodide: str, pyscript: str) -> list[str]:
         f"{pyodide}/pyodide.asm.mjs",
         site.assets["app.zip"],
     ):
+        # The size lets static/boot-status.js show the download's progress.
+        size = (site.out / url.lstrip("/")).stat().st_size
         links.append(
-            f'<link rel="preload" href="{url}" as="fetch" crossorigin fetchpriority="low">'
+            f'<link rel="preload" href="{url}" as="fetch" crossorigin fetchpriority="low"'
+            f' data-bytes="{size}">'
         )
     return links
 
@@ -280,6 +322,8 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
         "pyscript": pyscript,
         "pyscript_config": html.escape(json.dumps(pyscript_config), quote=True),
         "plugins_config": html.escape(json.dumps({"plugins": pyscript_config["plugins"]})),
+        "boot_stall_ms": str(round(site.boot_limits[0] * 1000)),
+        "boot_start_ms": str(round(site.boot_limits[1] * 1000)),
         "version_text": html.escape(
             messages["footer.version"].replace("{version}", site.config.version)
         ),
@@ -536,7 +580,7 @@ def build(out: Path, env: dict[str, str]) -> Config:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT)
+    site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT, boot_limits(env))
     stdlib, bundle = precompiled(
         (ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").read_bytes(),
         app_bundle(fetch_wheels(pinned_browser_requirements())),

@@ -7,6 +7,11 @@
   paths and a trailing ``*`` splat), so the CSP and caching rules are exercised locally.
 - ``.mjs`` and ``.wasm`` get their proper MIME types (module scripts and streaming
   wasm compilation refuse anything else).
+- Faults, for the boot-failure tests in any engine: ``--fault PATTERN=stall`` answers
+  matching paths with their headers and the first 64 KiB of the body, then never sends
+  the rest (a stalled download); ``--fault PATTERN=404`` (or any status) answers with
+  that error. PATTERN is an ``fnmatch`` pattern of the request path, such as
+  ``*/pyodide.asm.wasm``. ``make_server(..., faults=[(pattern, fault)])`` does the same.
 """
 
 from __future__ import annotations
@@ -129,6 +134,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
     def send_head(self) -> io.BytesIO | BinaryIO | None:
+        request_path = self.path.split("?", 1)[0]
+        for pattern, fault in self.server.faults:
+            if fnmatch.fnmatchcase(request_path, pattern):
+                self._fault(fault)
+                return None
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             if not self.path.split("?", 1)[0].endswith("/"):
@@ -144,6 +154,23 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return None
         return super().send_head()
 
+    STALL_AFTER = 64 * 1024
+
+    def _fault(self, fault: str) -> None:
+        if fault != "stall":
+            self.send_error(int(fault))
+            return
+        path = Path(self.translate_path(self.path))
+        body = path.read_bytes() if path.is_file() else b"\0" * (4 * self.STALL_AFTER)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: self.STALL_AFTER])
+        self.wfile.flush()
+        # The rest never comes; the connection stays open until the server is closed.
+        self.server.released.wait()
+
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
@@ -151,10 +178,22 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     # (request path, bytes sent) per response, for `make bench`'s transfer figures.
     sent: list[tuple[str, int]]
     link: Link | None
+    # (fnmatch pattern of the request path, "stall" or an HTTP status), first match wins.
+    faults: list[tuple[str, str]]
+    # Set by server_close(): stalled responses give up and end.
+    released: threading.Event
+
+    def server_close(self) -> None:
+        self.released.set()
+        super().server_close()
 
 
 def make_server(
-    directory: Path, host: str = "127.0.0.1", port: int = 0, link: Link | None = None
+    directory: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    link: Link | None = None,
+    faults: list[tuple[str, str]] | None = None,
 ) -> Server:
     # A handler class per server: two sites in one process keep their own headers.
     rules = parse_headers_file(directory / "_headers")
@@ -162,6 +201,8 @@ def make_server(
     server = Server((host, port), functools.partial(site_handler, directory=str(directory)))
     server.sent = []
     server.link = link
+    server.faults = list(faults or [])
+    server.released = threading.Event()
     return server
 
 
@@ -170,8 +211,21 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent / "dist")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="PATTERN=stall|STATUS",
+        help="stall or fail the requests whose path matches PATTERN (repeatable)",
+    )
     args = parser.parse_args()
-    server = make_server(args.dir, args.host, args.port)
+    faults: list[tuple[str, str]] = []
+    for spec in args.fault:
+        pattern, _, fault = spec.rpartition("=")
+        if not pattern or not (fault == "stall" or fault.isdigit()):
+            parser.error("--fault takes PATTERN=stall or PATTERN=<HTTP status>")
+        faults.append((pattern, fault))
+    server = make_server(args.dir, args.host, args.port, faults=faults)
     print(f"serving {args.dir} at http://{args.host}:{server.server_address[1]}/", flush=True)
     server.serve_forever()
 

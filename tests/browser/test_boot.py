@@ -1,5 +1,6 @@
-"""How Python starts in the page: in a worker when the page is cross-origin isolated, on
-the main thread otherwise, and from bytecode the build made rather than from source."""
+"""How Python starts in the page: in a worker wherever the engine has module workers
+(isolated or not: the worker talks to the page by messages), on the main thread
+otherwise, and from bytecode the build made rather than from source."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def insecure_mock_site(sites_dir: Path) -> Iterator[Served]:
 def test_python_runs_in_a_worker_when_the_page_is_cross_origin_isolated(
     mock_site: Served, watched: Watched
 ) -> None:
-    """The served headers isolate the page, so PyScript starts Python in a Web Worker."""
+    """The served headers isolate the page; PyScript starts Python in a Web Worker."""
     page = open_page(watched, f"{mock_site.url}/?scenario=degraded")
     assert page.evaluate("crossOriginIsolated") is True
     assert page.evaluate("window.statuspage.debug.python") == "worker"
@@ -47,24 +48,50 @@ def test_python_runs_in_a_worker_when_the_page_is_cross_origin_isolated(
     watched.assert_clean()
 
 
-def test_without_isolation_python_runs_on_the_main_thread_and_the_page_works(
+def test_without_isolation_or_shared_memory_python_still_runs_in_a_worker(
     insecure_mock_site: Served, watched: Watched
 ) -> None:
-    """Plain HTTP on a public host cannot be isolated: the same page runs on the main thread."""
+    """Plain HTTP on a public host cannot be isolated, so there is no SharedArrayBuffer
+    (as in WebKit, isolated or not): the worker talks to the page by messages only, and
+    the page works, controls included."""
     page = open_page(watched, f"{insecure_mock_site.url}/?scenario=degraded")
     assert page.evaluate("crossOriginIsolated") is False
-    assert page.evaluate("window.statuspage.debug.python") == "main"
+    assert page.evaluate("typeof SharedArrayBuffer") == "undefined"
+    assert page.evaluate("window.statuspage.debug.python") == "worker"
     assert page.get_attribute("html", "data-status") == "degraded"
     assert page.locator("[data-shard-id]").count() > 0
-    # The controls still work (events reach Python on this path too).
+    # Events reach Python and its commands come back (the theme toggle is a round trip).
     page.click("#theme-toggle")
     page.wait_for_selector("html[data-theme]", state="attached")
+    # A described event whose default action apply.js prevents, answered by a re-render.
+    page.click("#problems-only")
+    page.wait_for_selector("#problems-only[aria-pressed=true]", state="attached")
     assert watched.page_errors == []
     # Chromium's own note that it ignores COOP on an untrustworthy origin, and nothing else.
     assert all(
         error.startswith("The Cross-Origin-Opener-Policy header has been ignored")
         for error in watched.console_errors
     ), watched.console_errors
+
+
+# An engine whose Worker ignores the `type` option (no module workers): it never reads it.
+NO_MODULE_WORKERS = """(() => {
+    const Native = Worker;
+    window.Worker = function Worker(url) { return new Native(url); };
+})();"""
+
+
+def test_without_module_workers_python_runs_on_the_main_thread(
+    mock_site: Served, watched: Watched
+) -> None:
+    """Where module workers are missing, apply.js makes the script a main-thread one."""
+    watched.page.add_init_script(NO_MODULE_WORKERS)
+    page = open_page(watched, f"{mock_site.url}/?scenario=degraded")
+    assert page.evaluate("window.statuspage.debug.python") == "main"
+    assert page.get_attribute("html", "data-status") == "degraded"
+    page.click("#theme-toggle")
+    page.wait_for_selector("html[data-theme]", state="attached")
+    watched.assert_clean()
 
 
 def test_mock_boot_compiles_no_python_source(mock_site: Served, watched: Watched) -> None:

@@ -1,11 +1,18 @@
-"""A tab left open for a week, compressed: 5,000 refreshes against changing data.
+"""A tab left open for a long time, compressed: 1,500 refreshes against changing data.
 
 The demo backend evolves its clusters every 50 ms and the page refreshes every 50 ms (the
-configuration allows it), so every cycle renders new data. After ~500 cycles (warmed up)
-and again after 5,000 the page is sampled after forced garbage collection: Pyodide's wasm
-memory, the JS heap, DOM elements, live listener proxies, the applier's key map and Python
-objects. None may grow by more than 5 %. The measuring lives in ``tests/browser/soak.py`` so
-a benchmark can run the same thing; run with ``-s`` to see the figures.
+configuration allows it), so every cycle renders new data. After ~500 cycles (warmed up:
+past the 10 s request timeout, whose pending timer handles fill up once) and again after
+1,500 the page is sampled after forced garbage collection: Pyodide's wasm memory, the JS
+heap, DOM elements, live listener proxies, the applier's key map and Python objects. None
+may grow by more than 5 %. The measuring lives in ``tests/browser/soak.py``.
+
+Why 1,000 measured cycles here and 5,000 in ``make bench`` (``tools/bench.py``, the same
+``run_soak``): counts (DOM nodes, proxies, key-map entries) are exact, so a leak of one
+per refresh shows as +1,000, far past 5 % of their few hundred, either way. The byte
+figures are where length matters: 5 % of the ~40 MB wasm heap over 1,000 cycles is
+~2 KB per refresh, over 4,500 it is ~450 B. ``make test`` keeps the fast gate
+(about a minute instead of four and a half), ``make bench`` the fine one.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ pytestmark = pytest.mark.browser
 
 REFRESH_S = 0.05
 EARLY_CYCLES = 500
-LATE_CYCLES = 5000
+LATE_CYCLES = 1500
 MAX_GROWTH = 0.05
 
 
@@ -58,11 +65,11 @@ def soak_browser(playwright_instance: Any) -> Iterator[Any]:
     browser.close()
 
 
-@pytest.mark.timeout(900)
-def test_five_thousand_refreshes_grow_nothing(
+@pytest.mark.timeout(600)
+def test_a_thousand_refreshes_after_warm_up_grow_nothing(
     server: Backend, site: Served, soak_browser: Any
 ) -> None:
-    """Memory, DOM nodes and live proxies stay within 5 % from cycle ~500 to 5,000."""
+    """Memory, DOM nodes and live proxies stay within 5 % from cycle ~500 to 1,500."""
     context = soak_browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         watched = watch(context.new_page())

@@ -56,6 +56,8 @@ LOCALE_DIR = ROOT / "locales"
 TEMPLATES = (ROOT / "index.html", ROOT / "404.html")
 # Besides app/, the build reads a few messages itself (locale names, the version line).
 KEY_USERS = (ROOT / "tools" / "build.py",)
+# The boot status script shows messages before Python runs (quoted key literals).
+JS_KEY_USERS = (ROOT / "static" / "boot-status.js",)
 NNBSP = "\u202f"
 NOW = 1_800_000_000_000
 TRANSLATED = [loc for loc in LOCALES if loc != BASE_LOCALE]
@@ -427,8 +429,19 @@ def table_keys() -> set[str]:
     return {style.label_key for style in styles} | set(HEALTH_LABEL_KEYS.values())
 
 
+def js_keys() -> set[str]:
+    """Quoted literals shaped like a message key in the catalogue's namespaces."""
+    spaces = namespaces()
+    return {
+        key
+        for path in JS_KEY_USERS
+        for key in re.findall(r'"([a-z][a-z_]*(?:\.[a-z0-9_-]+)+)"', path.read_text())
+        if key.split(".", 1)[0] in spaces
+    }
+
+
 def used_keys() -> set[str]:
-    keys = template_keys() | table_keys()
+    keys = template_keys() | table_keys() | js_keys()
     for path in (*python_files(), *KEY_USERS):
         keys |= literal_keys(path) | requested_keys(path)
     for prefix, suffixes in family_values().items():
@@ -448,6 +461,7 @@ def test_the_key_scan_sees_the_obvious_users() -> None:
     assert {"overall.connecting", "copy.done", "locale.name", "footer.version"} <= keys
     assert {"error.offline", "error.mock", "connection.preview", "cluster.uptime"} <= keys
     assert "notfound.title" in template_keys()
+    assert {"boot.reload", "boot.reason.download-stalled"} <= js_keys()
 
 
 def test_every_key_the_code_uses_exists() -> None:

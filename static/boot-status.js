@@ -1,0 +1,184 @@
+"use strict";
+// Never an endless wait: until Python has started, this says in the overall-status area
+// what the page is doing (downloading the runtime, with progress; then starting Python),
+// and when it cannot start, says so plainly with a Reload button and sets
+// <html data-boot="failed" data-boot-reason="…">. Phases in data-boot: "loading",
+// "starting", "running" (Python's first call, boot() in apply.js, fired
+// "statuspage:python-started"; from then on the page is Python's), or "failed".
+// It never touches data-status: a download that stalls is the visitor's link, not the bot.
+//
+// Loaded in the head after the preload links (it reads them) and before PyScript's module
+// (so that module's error event is seen). Messages come from #statuspage-messages.
+(() => {
+const html = document.documentElement;
+const script = document.currentScript;
+// The closed set of reasons, each with its message (README, "Hooks").
+const REASONS = {
+  "unsupported": "boot.reason.unsupported",
+  "load-error": "boot.reason.load-error",
+  "download-stalled": "boot.reason.download-stalled",
+  "start-timeout": "boot.reason.start-timeout",
+};
+// Limits in ms, from the build (tools/build.py writes them on this script's element; how
+// the defaults were derived is documented there, at BOOT_STALL_SECONDS).
+const STALL_MS = Number(script.dataset.stallMs);
+const START_MS = Number(script.dataset.startMs);
+
+// What the boot measured, for benchmarks and curious operators (read-only copy).
+const stats = { phase: "loading", reason: null, bytes: 0, total: 0, maxGapMs: 0,
+  downloadedMs: null, startedMs: null };
+window.statuspageBoot = () => ({ ...stats });
+
+let phase = "loading";
+let messages = null;
+let originalTitle = null;  // "Connecting…" as the HTML has it, given back to Python
+let lastProgress = performance.now();
+let timer = null;
+
+const t = key => {
+  if (messages === null) {
+    try { messages = JSON.parse(document.getElementById("statuspage-messages").textContent); }
+    catch (_) { messages = {}; }
+  }
+  return messages[key] ?? "";
+};
+const el = id => document.getElementById(id);
+
+function setPhase(next) {
+  phase = stats.phase = next;
+  html.setAttribute("data-boot", next);
+}
+
+// Text only (never markup); the elements exist once the body is parsed.
+function show(title, detail) {
+  const titleEl = el("overall-title"), detailEl = el("overall-detail");
+  if (!titleEl || !detailEl) return;
+  if (originalTitle === null) originalTitle = titleEl.textContent;
+  titleEl.textContent = title;
+  detailEl.textContent = detail;
+}
+
+function fail(reason) {
+  if (phase === "failed" || phase === "running") return;
+  stats.reason = reason;
+  clearInterval(timer);
+  setPhase("failed");
+  html.setAttribute("data-boot-reason", reason);
+  const render = () => {
+    show(t("boot.failed"), t(REASONS[reason]));
+    const connection = el("connection");
+    if (connection) connection.textContent = t("boot.not_started");
+    if (!el("boot-reload")) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.id = "boot-reload";
+      button.className = "tool-button boot-reload";
+      button.textContent = t("boot.reload");
+      button.addEventListener("click", () => location.reload());
+      el("overall-detail")?.after(button);
+    }
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", render);
+  else render();
+}
+
+const percent = () => new Intl.NumberFormat(html.lang || "en", { style: "percent" });
+const megabytes = () => new Intl.NumberFormat(html.lang || "en",
+  { style: "unit", unit: "megabyte", maximumFractionDigits: 1, minimumFractionDigits: 1 });
+
+function render() {
+  if (phase === "loading") {
+    const share = stats.total ? Math.min(1, stats.bytes / stats.total) : 0;
+    show(t("boot.downloading"), t("boot.progress")
+      .replace("{percent}", percent().format(share))
+      .replace("{total}", megabytes().format(stats.total / 1e6)));
+  } else if (phase === "starting") {
+    show(t("boot.starting"), "");
+  }
+}
+
+// Python has started: the overall area goes back to what the HTML had ("Connecting…"),
+// which is what Python's first render expects to replace.
+document.addEventListener("statuspage:python-started", () => {
+  if (phase === "running") return;
+  stats.startedMs = performance.now();
+  clearInterval(timer);
+  const wasFailed = phase === "failed";
+  setPhase("running");
+  if (wasFailed) {  // it did start after all (e.g. a slow start past the limit)
+    html.removeAttribute("data-boot-reason");
+    el("boot-reload")?.remove();
+  }
+  if (originalTitle !== null) {
+    el("overall-title").textContent = originalTitle;
+    el("overall-detail").textContent = "";  // as Python's view starts (the <noscript> goes)
+  }
+}, { once: true });
+
+// A script, module or stylesheet of the page that fails to load (PyScript's core and its
+// chunks, apply.js); and errors thrown while booting, before Python has started (e.g.
+// PyScript rejecting when the interpreter cannot load).
+addEventListener("error", event => {
+  if (phase !== "loading" && phase !== "starting") return;
+  const target = event.target;
+  if (target instanceof HTMLScriptElement || !(target instanceof Element)
+      || (target instanceof HTMLLinkElement && target.rel !== "icon")) fail("load-error");
+}, true);
+addEventListener("unhandledrejection", () => {
+  if (phase === "loading" || phase === "starting") fail("load-error");
+});
+
+// The runtime's big files, as the head preloads them: read here too (the same request
+// as the preload, so it is downloaded once), which gives byte progress and a stall
+// signal on every chunk. The worker's own requests find them in the HTTP cache.
+async function download(url, size) {
+  let response;
+  try {
+    response = await fetch(url, { mode: "cors", credentials: "same-origin" });
+  } catch (_) {
+    return fail("load-error");  // the request failed outright (offline, refused)
+  }
+  if (!response.ok || !response.body) return fail("load-error");
+  const reader = response.body.getReader();
+  for (;;) {
+    let chunk;
+    try { chunk = await reader.read(); } catch (_) { return fail("load-error"); }
+    if (chunk.done) break;
+    const now = performance.now();
+    stats.maxGapMs = Math.max(stats.maxGapMs, now - lastProgress);
+    lastProgress = now;
+    stats.bytes += chunk.value.byteLength;
+    if (phase !== "loading") { reader.cancel(); return; }
+  }
+  return size;
+}
+
+function watch() {
+  const links = [...document.querySelectorAll('link[rel="preload"][as="fetch"][data-bytes]')];
+  stats.total = links.reduce((sum, link) => sum + Number(link.dataset.bytes), 0);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", render);
+  else render();
+  let shown = 0;
+  timer = setInterval(() => {
+    const now = performance.now();
+    if (phase === "loading" && now - lastProgress > STALL_MS) fail("download-stalled");
+    else if (phase === "starting" && now - stats.downloadedMs > START_MS) fail("start-timeout");
+    else if (phase === "loading" && stats.bytes !== shown) { shown = stats.bytes; render(); }
+  }, 250);
+  Promise.all(links.map(link => download(link.href, Number(link.dataset.bytes)))).then(() => {
+    if (phase !== "loading") return;
+    stats.downloadedMs = performance.now();
+    setPhase("starting");
+    render();
+  });
+}
+
+// PyScript needs WebAssembly wherever Python runs; without it nothing can start.
+if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
+  setPhase("loading");
+  fail("unsupported");
+} else {
+  setPhase("loading");
+  watch();
+}
+})();

@@ -1,0 +1,172 @@
+"""Never an endless wait: what the page says until Python runs, and when it cannot start.
+
+static/boot-status.js shows the runtime's download (with progress), then Python
+starting; Python's first render replaces it. A start that fails is named on the page
+(``<html data-boot="failed" data-boot-reason="…">``, a plain message in the page's
+language and a Reload button), and never as a problem with the bot. The failing servers
+are ``tools/serve.py`` faults, so the same cases can run in any engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Served, Watched, built_site, open_page, serve
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALE_PATHS = {"en": "/", "de": "/de/", "fr": "/fr/", "es": "/es/"}
+FAILED = "html[data-boot=failed]"
+# Short limits, so that a failure test does not wait for the product's (see build.py).
+FAST_FAIL = {
+    "STATUSPAGE_MOCK": "always",
+    "STATUSPAGE_BOOT_STALL_SECONDS": "2",
+    "STATUSPAGE_BOOT_START_SECONDS": "3",
+}
+WAIT_MS = 60_000
+
+# Records every value data-boot takes and every overall title shown, from the start.
+RECORD_PHASES = """(() => {
+    window.bootLog = { phases: [], titles: [], details: [] };
+    const note = (list, value) => { if (value && list.at(-1) !== value) list.push(value); };
+    new MutationObserver(() => {
+        note(bootLog.phases, document.documentElement.getAttribute("data-boot"));
+        note(bootLog.titles, document.getElementById("overall-title")?.textContent);
+        note(bootLog.details, document.getElementById("overall-detail")?.textContent);
+    }).observe(document, { subtree: true, childList: true, attributes: true,
+                           characterData: true });
+})();"""
+
+
+def messages(locale: str) -> dict[str, str]:
+    return dict(json.loads((ROOT / "locales" / f"{locale}.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def fast_fail_site(sites_dir: Path) -> Path:
+    return built_site(sites_dir, **FAST_FAIL)
+
+
+@pytest.fixture
+def faulty(fast_fail_site: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """The fast-failing site behind a server with the test's faults (parametrized)."""
+    served = serve(fast_fail_site, faults=[request.param])
+    yield served
+    served.close()
+
+
+def failure(page: Any) -> tuple[str | None, str | None]:
+    page.wait_for_selector(FAILED, state="attached", timeout=WAIT_MS)
+    return page.get_attribute("html", "data-boot-reason"), page.get_attribute("html", "data-status")
+
+
+def test_progress_is_shown_by_phases_then_replaced_by_data(
+    mock_site: Served, watched: Watched
+) -> None:
+    """Downloading (with a percentage), then starting, then Python's own render: the
+    boot texts are gone once data shows, and data-boot ends at "running"."""
+    en = messages("en")
+    watched.page.add_init_script(RECORD_PHASES)
+    page = open_page(watched, f"{mock_site.url}/?scenario=degraded")
+    log = page.evaluate("bootLog")
+    assert log["phases"] == ["loading", "starting", "running"], log
+    assert en["boot.downloading"] in log["titles"]
+    assert en["boot.starting"] in log["titles"]
+    assert any("%" in detail for detail in log["details"]), log["details"]
+    assert page.text_content("#overall-title") == en["overall.degraded"]
+    detail = page.text_content("#overall-detail")
+    assert "%" not in detail and en["boot.noscript"] not in detail
+    stats = page.evaluate("window.statuspageBoot()")
+    assert stats["bytes"] >= stats["total"] > 1_000_000
+    assert page.locator("#boot-reload").count() == 0
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALE_PATHS))
+@pytest.mark.parametrize("faulty", [("*/pyodide.asm.wasm", "stall")], indirect=True)
+def test_a_stalled_download_is_named_as_the_visitors_link_not_the_bot(
+    faulty: Served, watched: Watched, locale: str
+) -> None:
+    """The wasm never finishes: after the stall limit the page says so in the visitor's
+    language, offers Reload, and the bot's status stays unknown (never an outage)."""
+    t = messages(locale)
+    page = watched.page
+    page.goto(faulty.url + LOCALE_PATHS[locale])
+    assert failure(page) == ("download-stalled", "unknown")
+    assert page.text_content("#overall-title") == t["boot.failed"]
+    assert page.text_content("#overall-detail") == t["boot.reason.download-stalled"]
+    assert page.text_content("#connection") == t["boot.not_started"]
+    assert page.locator("#boot-reload").inner_text() == t["boot.reload"]
+    assert page.get_attribute("html", "data-ready") is None
+
+
+@pytest.mark.parametrize(
+    "faulty",
+    [
+        ("*/python_stdlib.zip", "404"),
+        ("*/pyodide.asm.wasm", "500"),
+        ("/_r/pyscript-*/core.js", "404"),
+        ("/_a/app.*.zip", "503"),
+    ],
+    indirect=True,
+)
+def test_a_runtime_file_that_fails_to_load_is_a_load_error(
+    faulty: Served, watched: Watched
+) -> None:
+    """A 404 or 5xx on any file Python needs to start is named at once."""
+    page = watched.page
+    page.goto(faulty.url + "/")
+    assert failure(page) == ("load-error", "unknown")
+    assert page.text_content("#overall-detail") == messages("en")["boot.reason.load-error"]
+
+
+@pytest.mark.parametrize("faulty", [("/_a/boot.*.py", "stall")], indirect=True)
+def test_a_start_that_never_completes_is_a_start_timeout(faulty: Served, watched: Watched) -> None:
+    """Everything downloaded, but Python never makes its first call (its entry point
+    never arrives): after the start limit, start-timeout."""
+    page = watched.page
+    page.goto(faulty.url + "/")
+    assert failure(page) == ("start-timeout", "unknown")
+    assert page.evaluate("window.statuspageBoot().downloadedMs") is not None
+
+
+def test_an_engine_without_webassembly_is_unsupported(mock_site: Served, watched: Watched) -> None:
+    """No WebAssembly: nothing can start; the page says which browsers to try."""
+    page = watched.page
+    page.add_init_script("delete globalThis.WebAssembly;")
+    page.goto(mock_site.url + "/de/")
+    assert failure(page) == ("unsupported", "unknown")
+    assert page.text_content("#overall-detail") == messages("de")["boot.reason.unsupported"]
+
+
+@pytest.mark.parametrize("faulty", [("*/pyodide.asm.wasm", "stall")], indirect=True)
+def test_the_reload_button_reloads_the_page(faulty: Served, watched: Watched) -> None:
+    """Reload is a real navigation: the page starts over (and, here, stalls again)."""
+    page = watched.page
+    page.goto(faulty.url + "/")
+    failure(page)
+    page.evaluate("window.beforeReload = true")
+    with page.expect_navigation():
+        page.click("#boot-reload")
+    assert page.evaluate("window.beforeReload === undefined")
+    assert failure(page)[0] == "download-stalled"
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALE_PATHS))
+def test_without_javascript_the_page_says_the_live_status_needs_it(
+    mock_site: Served, browser: Any, locale: str
+) -> None:
+    """With scripts disabled, the <noscript> message shows under the overall status."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(mock_site.url + LOCALE_PATHS[locale])
+        assert page.inner_text("#overall-detail") == messages(locale)["boot.noscript"]
+    finally:
+        context.close()
