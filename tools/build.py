@@ -271,11 +271,17 @@ def preload_links(site: Site, pyodide: str, pyscript: str) -> list[str]:
         core_chunk = (dist / chunk).read_text()
         chunks += re.findall(r'error:\(\)=>import\("\./(error-[\w-]+\.js)"\)', core_chunk)
     links = [f'<link rel="modulepreload" href="{pyscript}/{chunk}">' for chunk in chunks]
+    # Every file the worker fetches on its way to the first render (the rest of the
+    # standard library is fetched only on a lazy import: not hinted). Through a link each
+    # one found late is a round trip on the critical path.
     for url in (
         f"{pyodide}/pyodide.asm.wasm",
         f"{pyodide}/python_stdlib.zip",
         f"{pyodide}/pyodide.asm.mjs",
         site.assets["app.zip"],
+        f"{pyodide}/pyodide.mjs",
+        f"{pyodide}/pyodide-lock.json",
+        site.assets["static/boot.py"],
     ):
         links.append(
             f'<link rel="preload" href="{url}" as="fetch" crossorigin fetchpriority="low">'
