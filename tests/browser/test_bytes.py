@@ -88,7 +88,19 @@ def test_a_module_outside_the_boot_archive_is_fetched_when_imported(
     (in the worker) fetches it once and the module works; boot itself compiled nothing."""
     sent = mock_site.server.sent
     sent.clear()
+    wasm_types: list[str] = []
+    watched.page.on(
+        "response",
+        lambda r: (
+            wasm_types.append(r.headers.get("content-type", ""))
+            if r.url.endswith(".wasm")
+            else None
+        ),
+    )
     page = open_page(watched, f"{mock_site.url}/?scenario=operational")
+    # Pyodide instantiates with WebAssembly.instantiateStreaming (compiling while the
+    # body streams) and has no fallback: it booted under the CSP, and the type was right.
+    assert wasm_types and set(wasm_types) == {"application/wasm"}
     assert not any(path.endswith(REST) for path, _ in sent)
     assert page.evaluate("window.statuspage.debug.python") == "worker"
     first = import_probe(page, "xml.dom.minidom")
