@@ -13,8 +13,8 @@ as many bytes to the first visit. Tracebacks keep file names and line numbers, n
 source lines. Column tables (PEP 657) are left out (``PYTHONNODEBUGRANGES``, set by the
 launcher): they are a fifth of the bytecode and only draw the ``^^^`` under an error.
 
-In ``/work`` (the mounted work directory), every archive of stored (uncompressed)
-entries, which the CDN compresses as a whole, smaller than entries deflated one by one:
+In ``/work`` (the mounted work directory), every archive of deflated entries (see
+``entry``):
 
 - ``python_stdlib.zip`` → ``python_stdlib.out.zip``, the boot archive: bytecode for every
   module imported at boot (what Pyodide imports for itself, what PyScript's own Python
@@ -110,17 +110,20 @@ def module_name(path: str) -> str | None:
     return name.removesuffix(".__init__")
 
 
-def stored(name: str) -> zipfile.ZipInfo:
-    """An uncompressed entry: the CDN compresses the whole archive, across entries, which
-    makes it smaller on the wire than a zip of individually deflated entries."""
+def entry(name: str) -> zipfile.ZipInfo:
+    """A deflated entry. Stored entries, compressed by a CDN as a whole, would be 7-14 %
+    smaller on the wire (docs/experiments/README.md), but Cloudflare compresses only a
+    fixed list of content types, which has no ``application/zip`` (adding one takes an
+    Enterprise plan): it would send a stored archive uncompressed, three times as big."""
     info = zipfile.ZipInfo(name, date_time=STABLE_DATE)
-    info.compress_type = zipfile.ZIP_STORED
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_level = 9
     return info
 
 
 def split_stdlib(archive: str, boot: set[str]) -> None:
     """The boot archive (bytecode for what boot imports, plus the lazy finder) and the
-    rest archive (everything else, as source), both of stored entries."""
+    rest archive (everything else, as source)."""
     with zipfile.ZipFile(f"{WORK}/python_stdlib.zip") as source:
         infos = source.infolist()
         rest_modules = sorted(
@@ -149,24 +152,24 @@ def split_stdlib(archive: str, boot: set[str]) -> None:
             zipfile.ZipFile(f"{WORK}/python_stdlib_rest.out.zip", "w") as rest,
         ):
             small.writestr(
-                stored("sitecustomize.pyc"),
+                entry("sitecustomize.pyc"),
                 pyc(finder.encode(), f"{archive}/sitecustomize.py"),
             )
             for name, code in pyscript_cache.items():
-                small.writestr(stored(f"{CACHE_DIR}/{name}"), code)
+                small.writestr(entry(f"{CACHE_DIR}/{name}"), code)
             for info in infos:
                 data = source.read(info)
                 if info.filename in boot:
                     top = info.filename.split("/", 1)[0]
                     strip = top not in KEEP_DOCSTRINGS
                     code = pyc(data, f"{archive}/{info.filename}", strip=strip)
-                    small.writestr(stored(info.filename + "c"), code)
+                    small.writestr(entry(info.filename + "c"), code)
                 elif info.is_dir():
                     # Only in the rest: in the boot archive, a directory entry without
                     # its __init__ would make the package an empty namespace package.
-                    rest.writestr(stored(info.filename), b"")
+                    rest.writestr(entry(info.filename), b"")
                 else:
-                    rest.writestr(stored(info.filename), data)
+                    rest.writestr(entry(info.filename), data)
     print(f"precompile: {len(rest_modules)} standard library modules left for lazy import")
 
 
@@ -194,10 +197,10 @@ def main() -> None:
                 if not info.filename.startswith("app/") and info.filename not in bundled:
                     dropped += 1
                     continue
-                out.writestr(stored(info.filename + "c"), pyc(data, info.filename, strip=True))
+                out.writestr(entry(info.filename + "c"), pyc(data, info.filename, strip=True))
                 compiled += 1
             elif not info.is_dir():
-                out.writestr(stored(info.filename), data)
+                out.writestr(entry(info.filename), data)
     print(
         f"precompile: {len(boot)} standard library modules at boot,"
         f" {compiled} bundle modules, {dropped} never imported left out"
