@@ -71,6 +71,7 @@ __all__ = [
     "PageEvent",
     "diagnostics",
     "fetch_json",
+    "import_probe",
     "live_proxy_count",
     "make_bridge",
 ]
@@ -111,6 +112,20 @@ def diagnostics() -> str:
             "wasm_bytes": int(pyodide_js._module.HEAPU8.length),
             "compiled_from_source": compiled_from_source(),
         }
+    )
+
+
+def import_probe(name: str) -> str:
+    """Import ``name`` in the page's interpreter; where it came from, as JSON.
+
+    For tests: a standard library module outside the boot archive is fetched on demand
+    (static/sitecustomize.py) and is the only thing compiled from source.
+    """
+    import importlib
+
+    module = importlib.import_module(name)
+    return json.dumps(
+        {"file": getattr(module, "__file__", None), "compiled_from_source": compiled_from_source()}
     )
 
 
@@ -299,6 +314,7 @@ class Browser:
 
             # Callable from the main thread as ``<script type=py>.xworker.sync.diagnostics()``.
             sync.diagnostics = diagnostics
+            sync.import_probe = import_probe
 
     @classmethod
     async def start(cls) -> Browser:

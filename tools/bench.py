@@ -12,6 +12,8 @@ noise; the ratios are the result.
 - longest main-thread task during boot (PerformanceObserver ``longtask``).
 - repeat visit in a persistent context: bytes transferred and time to data-ready.
 - bytes of the first visit, raw and gzip-compressed (what a CDN sends at least).
+- the first visit through simulated links: 40 Mbit/s (mock, against the floor), and
+  issue 14's phone-grade link (live, against the wasm's own download; ``--phone-only``).
 - cumulative layout shift from navigation until two seconds after data-ready.
 - scale: 10,000 shards in 625 clusters, render times measured inside the page.
 - soak: memory, DOM nodes and proxies early vs late over thousands of refreshes.
@@ -186,7 +188,18 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-soak", action="store_true")
     parser.add_argument("--skip-engines", action="store_true")
+    parser.add_argument(
+        "--phone-only", action="store_true", help="only the phone-grade link figures (issue 14)"
+    )
     args = parser.parse_args()
+    if args.phone_only:
+        work = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
+        try:
+            with sync_playwright() as p:
+                phone_link_figures(p, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     runs = max(5, args.runs)
     work = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
     print(f"bench: {runs} cold runs each, Chromium at {chromium_path()}, 2 cores shared")
@@ -246,6 +259,7 @@ def main() -> None:
                 engine_figures(mock.url, runs, chromium=(floor["ready_ms"], mock_run["ready_ms"]))
 
             link_figures(p, work / "mock", runs)
+            phone_link_figures(p, work)
 
             print("\nrepeat visit (persistent context, warm HTTP cache)")
             profile = work / "profile"
@@ -305,6 +319,74 @@ def link_figures(playwright: Any, site_dir: Path, runs: int) -> None:
         "navigation -> data-ready, mock",
         f"{page_ms / floor_ms:.2f} x floor",
         f"goal <= 1.15 x  ({page_ms:.0f} ms)",
+    )
+
+
+# Issue 14's phone-grade link: 10 Mbit/s shared by all downloads, 60 ms before each
+# response, every body paced at its gzip size (what a compressing CDN sends).
+PHONE_LINK = Link(bytes_per_second=1_250_000, latency_s=0.06, gzip_paced=True)
+PHONE_RUNS = 3
+# Downloads the wasm alone, as the page's runtime does, then sets data-ready.
+WASM_ONLY_PAGE = FLOOR_PAGE.replace("floor.mjs", "wasm.mjs")
+WASM_ONLY_SCRIPT = """const response = await fetch("{wasm}");
+await response.arrayBuffer();
+document.documentElement.setAttribute("data-ready", "");
+"""
+
+
+def phone_link_figures(playwright: Any, work: Path) -> None:
+    """Issue 14's first visit: live data against a Node socket.io server, through the
+    phone-grade link, against the time the wasm alone takes on the same link.
+
+    Only the site's own server is behind the link (the token endpoint and the Socket.IO
+    server answer over loopback). Cold profile per visit, medians of 3, interleaved.
+    """
+    print(
+        f"\nfirst visit through a phone-grade link ({PHONE_LINK.bytes_per_second * 8 / 1e6:.0f}"
+        f" Mbit/s shared, +{PHONE_LINK.latency_s * 1000:.0f} ms per response, bodies paced at"
+        f" their gzip size; live, Node socket.io; median of {PHONE_RUNS} cold runs)"
+    )
+    with Backend("node", scenario="degraded") as backend:
+        out = work / "phone"
+        build(
+            out,
+            {
+                "STATUSPAGE_TOKEN_URL": backend.token_url,
+                "STATUSPAGE_WS_URL": backend.ws_url,
+                "STATUSPAGE_MOCK": "never",
+            },
+        )
+        (runtime,) = (out / "_r").glob("pyodide-*")
+        (out / "wasm-only").mkdir()
+        (out / "wasm-only" / "index.html").write_text(WASM_ONLY_PAGE)
+        wasm_url = f"/_r/{runtime.name}/pyodide.asm.wasm"
+        (out / "wasm-only" / "wasm.mjs").write_text(WASM_ONLY_SCRIPT.replace("{wasm}", wasm_url))
+        for file in out.rglob("*"):
+            if file.is_file():
+                PHONE_LINK.ratio(file)  # gzip every file once, before the clock runs
+        site = Site(out, PHONE_LINK)
+        try:
+            wasm, page = [], []
+            for _ in range(PHONE_RUNS):
+                wasm.append(cold_visit(playwright, site, "/wasm-only/"))
+                page.append(cold_visit(playwright, site, "/"))
+        finally:
+            site.close()
+    wasm_ms = statistics.median(v["ready_ms"] for v in wasm)
+    page_ms = statistics.median(v["ready_ms"] for v in page)
+    beyond = [p for p in page[-1]["paths"] if not p.split("?", 1)[0].endswith(".wasm")]
+    _, beyond_gzip = compressed_size(out, beyond)
+    samples = ", ".join(f"{v['ready_ms']:.0f}" for v in page)
+    line("the wasm alone (download)", f"{wasm_ms:.0f} ms", "baseline")
+    line(
+        "navigation -> live data",
+        f"{page_ms / wasm_ms:.2f} x the wasm",
+        f"goal <= 1.6 x  ({page_ms:.0f} ms; runs {samples})",
+    )
+    line(
+        "first visit bytes beyond the wasm, gzip -9",
+        f"{beyond_gzip / 1e6:.2f} MB",
+        "goal <= 1.3 MB",
     )
 
 

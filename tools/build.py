@@ -55,6 +55,8 @@ PYODIDE_FILES = (
     "python_stdlib.zip",
     "pyodide-lock.json",
 )
+# The standard library modules boot does not import (see static/sitecustomize.py).
+STDLIB_REST = "python_stdlib_rest.zip"
 STATIC_FILES = (
     "static/style.css",
     "static/apply.js",
@@ -65,7 +67,22 @@ STATIC_FILES = (
 )
 WHEEL_CACHE = ROOT / "build" / "wheels"
 PRECOMPILE_CACHE = ROOT / "build" / "pyc"
-PRECOMPILE_TOOLS = (ROOT / "tools" / "precompile.mjs", ROOT / "tools" / "precompile.py")
+PRECOMPILE_TOOLS = (
+    ROOT / "tools" / "precompile.mjs",
+    ROOT / "tools" / "precompile.py",
+    ROOT / "static" / "sitecustomize.py",
+)
+# The packages' own __init__ imports every server, manager and ASGI/WSGI/Tornado glue
+# module they have; the page is a client only. Replaced in the bundle by what the page
+# uses, so precompile.py can leave out every module the page never imports
+# (socketio's base client reads ``engineio.Client.reason``, hence engineio's Client).
+CLIENT_ONLY_INITS = {
+    "socketio/__init__.py": b"from .async_client import AsyncClient\n\n__all__ = ['AsyncClient']\n",
+    "engineio/__init__.py": (
+        b"from .client import Client\nfrom .async_client import AsyncClient\n\n"
+        b"__all__ = ['AsyncClient', 'Client']\n"
+    ),
+}
 PRECOMPILE_KEEP = 8  # cached results kept (one per distinct app bundle)
 
 
@@ -125,12 +142,14 @@ def app_bundle(wheels: list[Path]) -> bytes:
                     top = info.filename.split("/", 1)[0]
                     if top.endswith(".dist-info") or info.is_dir():
                         continue
-                    bundle.writestr(_stable_info(info.filename), source.read(info))
+                    data = CLIENT_ONLY_INITS.get(info.filename) or source.read(info)
+                    bundle.writestr(_stable_info(info.filename), data)
     return buffer.getvalue()
 
 
-def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes]:
-    """(standard library zip, app bundle) with bytecode made by Pyodide under Node.
+def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes, bytes]:
+    """(boot standard library, rest of the standard library, app bundle), the first and
+    last with bytecode made by Pyodide under Node.
 
     See tools/precompile.py. Cached in build/pyc/ by the inputs' and the tools' hashes.
     """
@@ -144,9 +163,11 @@ def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes]:
         try:
             (work / "python_stdlib.zip").write_bytes(stdlib)
             (work / "app.zip").write_bytes(bundle)
+            shutil.copy2(PRECOMPILE_TOOLS[2], work / "sitecustomize.py")
             subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work)], check=True)
             (work / "python_stdlib.zip").unlink()
             (work / "app.zip").unlink()
+            (work / "sitecustomize.py").unlink()
             try:
                 os.replace(work, cache)  # the result appears whole or not at all
             except OSError:
@@ -157,7 +178,21 @@ def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes]:
         kept = [p for p in PRECOMPILE_CACHE.iterdir() if not p.name.startswith("tmp-")]
         for old in sorted(kept, key=lambda p: p.stat().st_mtime)[:-PRECOMPILE_KEEP]:
             shutil.rmtree(old, ignore_errors=True)
-    return (cache / "python_stdlib.out.zip").read_bytes(), (cache / "app.out.zip").read_bytes()
+    return tuple(  # type: ignore[return-value]
+        (cache / name).read_bytes()
+        for name in ("python_stdlib.out.zip", "python_stdlib_rest.out.zip", "app.out.zip")
+    )
+
+
+def boot_lock_file(path: Path) -> str:
+    """Pyodide's lock file without its package list.
+
+    loadPyodide always fetches it and awaits it before it resolves (it checks the ABI
+    version in ``info``); the 300 package entries (119 KB, 26 KB gzip) are read only to
+    load packages, and the page loads none: their wheels are not even served.
+    """
+    lock = json.loads(path.read_text())
+    return json.dumps({"info": lock["info"], "packages": {}}, separators=(",", ":"))
 
 
 def _stable_info(name: str) -> zipfile.ZipInfo:
@@ -189,17 +224,22 @@ class Site:
         self.assets[logical] = f"/_a/{name}"
         return self.assets[logical]
 
-    def copy_runtime(self, stdlib: bytes) -> tuple[str, str]:
-        """The runtime under versioned paths; ``stdlib`` replaces python_stdlib.zip."""
-        stdlib_hash = hashlib.sha256(stdlib).hexdigest()[:10]
+    def copy_runtime(self, stdlib: bytes, stdlib_rest: bytes) -> tuple[str, str]:
+        """The runtime under versioned paths: the boot archive replaces
+        python_stdlib.zip, the rest of the standard library sits beside it (fetched only
+        on a lazy import), and the lock file keeps only what boot reads of it."""
+        stdlib_hash = hashlib.sha256(stdlib + stdlib_rest).hexdigest()[:10]
         pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}-{stdlib_hash}"
         target = self.out / pyodide_dir.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
         for name in PYODIDE_FILES:
             if name == "python_stdlib.zip":
                 (target / name).write_bytes(stdlib)
+            elif name == "pyodide-lock.json":
+                (target / name).write_text(boot_lock_file(ROOT / "node_modules" / "pyodide" / name))
             else:
                 shutil.copy2(ROOT / "node_modules" / "pyodide" / name, target / name)
+        (target / STDLIB_REST).write_bytes(stdlib_rest)
         pyscript_dir = f"/_r/pyscript-{npm_version('@pyscript/core')}"
         target = self.out / pyscript_dir.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
@@ -274,11 +314,17 @@ def preload_links(site: Site, pyodide: str, pyscript: str) -> list[str]:
         core_chunk = (dist / chunk).read_text()
         chunks += re.findall(r'error:\(\)=>import\("\./(error-[\w-]+\.js)"\)', core_chunk)
     links = [f'<link rel="modulepreload" href="{pyscript}/{chunk}">' for chunk in chunks]
+    # Every file the worker fetches on its way to the first render (the rest of the
+    # standard library is fetched only on a lazy import: not hinted). Through a link each
+    # one found late is a round trip on the critical path.
     for url in (
         f"{pyodide}/pyodide.asm.wasm",
         f"{pyodide}/python_stdlib.zip",
         f"{pyodide}/pyodide.asm.mjs",
         site.assets["app.zip"],
+        f"{pyodide}/pyodide.mjs",
+        f"{pyodide}/pyodide-lock.json",
+        site.assets["static/boot.py"],
     ):
         # The size lets static/boot-status.js show the download's progress.
         size = (site.out / url.lstrip("/")).stat().st_size
@@ -311,7 +357,9 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
     pyscript_config = {
         **tomllib.loads((ROOT / "pyscript.toml").read_text()),
         "interpreter": f"{pyodide}/pyodide.mjs",
-        "files": {site.assets["app.zip"]: "./*"},
+        # Written as it is and imported from (static/boot.py): unpacking it would make
+        # PyScript download its zip reader (72 KB gzip) and write every file.
+        "files": {site.assets["app.zip"]: "/home/pyodide/app.zip"},
     }
     values = {
         "lang": locale,
@@ -581,11 +629,11 @@ def build(out: Path, env: dict[str, str]) -> Config:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT, boot_limits(env))
-    stdlib, bundle = precompiled(
+    stdlib, stdlib_rest, bundle = precompiled(
         (ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").read_bytes(),
         app_bundle(fetch_wheels(pinned_browser_requirements())),
     )
-    pyodide, pyscript = site.copy_runtime(stdlib)
+    pyodide, pyscript = site.copy_runtime(stdlib, stdlib_rest)
     site.write_asset("app.zip", bundle)
     for logical in STATIC_FILES:
         site.write_asset(logical, (ROOT / logical).read_bytes())

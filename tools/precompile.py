@@ -13,19 +13,27 @@ as many bytes to the first visit. Tracebacks keep file names and line numbers, n
 source lines. Column tables (PEP 657) are left out (``PYTHONNODEBUGRANGES``, set by the
 launcher): they are a fifth of the bytecode and only draw the ``^^^`` under an error.
 
-In ``/work`` (the mounted work directory):
+In ``/work`` (the mounted work directory), every archive of deflated entries (see
+``entry``):
 
-- ``python_stdlib.zip`` → ``python_stdlib.out.zip``: bytecode for every module imported
-  at boot: what Pyodide imports for itself, what PyScript's own Python imports, and
-  everything the app's entry points import. The rest stays source (compiled if ever
-  imported).
-- ``app.zip`` → ``app.out.zip``: bytecode for every module; plus, when the launcher found
-  it (``pyscript_package/``), *checked* bytecode for PyScript's own package in
-  ``pyscript/__pycache__/``. PyScript writes that package's sources at boot, right next
-  to it, and imports them: the import uses the bytecode if the source's hash matches
-  and compiles the source otherwise, so a PyScript upgrade can make it slower, never wrong.
+- ``python_stdlib.zip`` → ``python_stdlib.out.zip``, the boot archive: bytecode for every
+  module imported at boot (what Pyodide imports for itself, what PyScript's own Python
+  imports, everything the app's entry points import), ``sitecustomize`` (from
+  ``sitecustomize.py``, see there) and, when the launcher found it
+  (``pyscript_package/``), *checked* bytecode for PyScript's own package, which
+  sitecustomize copies to ``pyscript/__pycache__/`` at start. PyScript writes that
+  package's sources at boot, right next to it, and imports them: the import uses the
+  bytecode if the source's hash matches and compiles the source otherwise, so a PyScript
+  upgrade can make it slower, never wrong.
+- ``python_stdlib.zip`` → ``python_stdlib_rest.out.zip``: every other module, as source,
+  fetched by the page only when something imports from it.
+- ``app.zip`` → ``app.out.zip``: bytecode for all of ``app/`` and for the modules of the
+  wheels that the app imports; the rest of the wheels is left out.
+
+Docstrings that nothing reads are left out of the bytecode (``without_docstrings``).
 """
 
+import ast
 import importlib.util
 import sys
 import zipfile
@@ -40,6 +48,10 @@ PYSCRIPT_IMPORTS = ("html", "html.entities", "encodings.cp437")
 # The app's entry points (app.main imports the page; the live source and pyodide.http are
 # imported lazily, when the page goes live).
 APP_IMPORTS = ("app.main", "app.transport.live", "pyodide.http")
+# Pyodide's own packages read docstrings (``_pyodide.docstring``): compiled as they are.
+KEEP_DOCSTRINGS = ("_pyodide", "pyodide")
+# In the boot archive: PyScript's package bytecode, copied out by sitecustomize.
+CACHE_DIR = "_pyscript_pycache"
 STABLE_DATE = (2020, 1, 1, 0, 0, 0)
 LEVEL = 9
 
@@ -55,16 +67,112 @@ def modules_in(archive: str) -> set[str]:
     return {f[len(prefix) :] for f in files if isinstance(f, str) and f.startswith(prefix)}
 
 
-def pyc(source: bytes, filename: str, checked: bool = False) -> bytes:
-    """Hash-based bytecode (PEP 552), the same as ``py_compile`` would write."""
-    code = compile(source, filename, "exec", dont_inherit=True)
+def pyc(source: bytes, filename: str, checked: bool = False, strip: bool = False) -> bytes:
+    """Hash-based bytecode (PEP 552), the same as ``py_compile`` would write; with
+    ``strip``, without the docstrings nothing reads (see ``without_docstrings``)."""
+    tree = ast.parse(source, filename)
+    if strip:
+        tree = without_docstrings(tree, source)
+    code = compile(tree, filename, "exec", dont_inherit=True)
     return bytes(_code_to_hash_pyc(code, importlib.util.source_hash(source), checked=checked))
 
 
+def without_docstrings(tree: ast.Module, source: bytes) -> ast.Module:
+    """Module and function docstrings taken out, unless the module mentions ``__doc__``.
+
+    Docstrings are a quarter of the boot bytecode and nothing at boot reads them: the
+    module's own code would (``__doc__ += ...``), hence the textual check. Class docstrings
+    stay: ``dataclasses`` builds one from ``inspect.signature`` for a class without, which
+    costs more at import than the bytes save (why ``-OO`` did not land). Line numbers
+    are kept: a body left empty gets a ``pass`` on the docstring's line.
+    """
+    if b"__doc__" in source:
+        return tree
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                docstring = body.pop(0)
+                if not body:
+                    body.append(ast.copy_location(ast.Pass(), docstring))
+    return tree
+
+
+def module_name(path: str) -> str | None:
+    """``a/b.py`` → ``a.b``, ``a/__init__.py`` → ``a``; None for anything else."""
+    if not path.endswith(".py"):
+        return None
+    name = path[: -len(".py")].replace("/", ".")
+    return name.removesuffix(".__init__")
+
+
 def entry(name: str) -> zipfile.ZipInfo:
+    """A deflated entry, written with ``compresslevel=LEVEL`` (``ZipInfo.compress_level``
+    exists only from Python 3.13). Stored entries, compressed by a CDN as a whole, would be
+    7-14 % smaller on the wire (docs/experiments/README.md), but Cloudflare compresses only
+    a fixed list of content types, which has no ``application/zip`` (adding one takes an
+    Enterprise plan): it would send a stored archive uncompressed, three times as big."""
     info = zipfile.ZipInfo(name, date_time=STABLE_DATE)
     info.compress_type = zipfile.ZIP_DEFLATED
     return info
+
+
+def split_stdlib(archive: str, boot: set[str]) -> None:
+    """The boot archive (bytecode for what boot imports, plus the lazy finder) and the
+    rest archive (everything else, as source)."""
+    with zipfile.ZipFile(f"{WORK}/python_stdlib.zip") as source:
+        infos = source.infolist()
+        rest_modules = sorted(
+            name
+            for info in infos
+            if info.filename not in boot and (name := module_name(info.filename))
+        )
+        finder = Path(f"{WORK}/sitecustomize.py").read_text()
+        placeholder = "REST_MODULES: frozenset[str] = frozenset()"
+        if placeholder not in finder:
+            raise SystemExit("precompile: sitecustomize.py has no REST_MODULES placeholder")
+        finder = finder.replace(placeholder, f"REST_MODULES = frozenset({rest_modules!r})")
+        package = Path(f"{WORK}/pyscript_package")
+        pyscript_cache = {
+            importlib.util.cache_from_source(path.relative_to(package).as_posix()): pyc(
+                path.read_bytes(), path.relative_to(package).as_posix(), checked=True
+            )
+            for path in sorted(package.rglob("*.py"))
+        }
+        placeholder = "PYSCRIPT_CACHE: tuple[str, ...] = ()"
+        if placeholder not in finder:
+            raise SystemExit("precompile: sitecustomize.py has no PYSCRIPT_CACHE placeholder")
+        finder = finder.replace(placeholder, f"PYSCRIPT_CACHE = {tuple(pyscript_cache)!r}")
+        with (
+            zipfile.ZipFile(f"{WORK}/python_stdlib.out.zip", "w") as small,
+            zipfile.ZipFile(f"{WORK}/python_stdlib_rest.out.zip", "w") as rest,
+        ):
+            small.writestr(
+                entry("sitecustomize.pyc"),
+                pyc(finder.encode(), f"{archive}/sitecustomize.py"),
+                compresslevel=LEVEL,
+            )
+            for name, code in pyscript_cache.items():
+                small.writestr(entry(f"{CACHE_DIR}/{name}"), code, compresslevel=LEVEL)
+            for info in infos:
+                data = source.read(info)
+                if info.filename in boot:
+                    top = info.filename.split("/", 1)[0]
+                    strip = top not in KEEP_DOCSTRINGS
+                    code = pyc(data, f"{archive}/{info.filename}", strip=strip)
+                    small.writestr(entry(info.filename + "c"), code, compresslevel=LEVEL)
+                elif info.is_dir():
+                    # Only in the rest: in the boot archive, a directory entry without
+                    # its __init__ would make the package an empty namespace package.
+                    rest.writestr(entry(info.filename), b"", compresslevel=LEVEL)
+                else:
+                    rest.writestr(entry(info.filename), data, compresslevel=LEVEL)
+    print(f"precompile: {len(rest_modules)} standard library modules left for lazy import")
 
 
 def main() -> None:
@@ -75,23 +183,12 @@ def main() -> None:
     for name in PYSCRIPT_IMPORTS + APP_IMPORTS:
         __import__(name)
     boot = modules_in(archive)
+    # What boot imports of the bundle: all of app/, and of the wheels only what the app
+    # reaches (python-socketio and engineio also bring servers, managers, ASGI/WSGI glue).
+    bundled = modules_in(BUNDLE_DIR)
+    split_stdlib(archive, boot)
 
-    with (
-        zipfile.ZipFile(f"{WORK}/python_stdlib.zip") as source,
-        zipfile.ZipFile(f"{WORK}/python_stdlib.out.zip", "w") as out,
-    ):
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename in boot:
-                out.writestr(
-                    entry(info.filename + "c"),
-                    pyc(data, f"{archive}/{info.filename}"),
-                    compresslevel=LEVEL,
-                )
-            else:
-                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=LEVEL)
-
-    compiled = 0
+    compiled = dropped = 0
     with (
         zipfile.ZipFile(f"{WORK}/app.zip") as source,
         zipfile.ZipFile(f"{WORK}/app.out.zip", "w") as out,
@@ -99,21 +196,21 @@ def main() -> None:
         for info in source.infolist():
             data = source.read(info)
             if info.filename.endswith(".py"):
+                if not info.filename.startswith("app/") and info.filename not in bundled:
+                    dropped += 1
+                    continue
                 out.writestr(
-                    entry(info.filename + "c"), pyc(data, info.filename), compresslevel=LEVEL
+                    entry(info.filename + "c"),
+                    pyc(data, info.filename, strip=True),
+                    compresslevel=LEVEL,
                 )
                 compiled += 1
-            else:
-                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=LEVEL)
-        package = Path(f"{WORK}/pyscript_package")
-        for path in sorted(package.rglob("*.py")):
-            name = path.relative_to(package).as_posix()
-            cached = importlib.util.cache_from_source(name)
-            out.writestr(
-                entry(cached), pyc(path.read_bytes(), name, checked=True), compresslevel=LEVEL
-            )
-            compiled += 1
-    print(f"precompile: {len(boot)} standard library modules, {compiled} bundle modules")
+            elif not info.is_dir():
+                out.writestr(entry(info.filename), data, compresslevel=LEVEL)
+    print(
+        f"precompile: {len(boot)} standard library modules at boot,"
+        f" {compiled} bundle modules, {dropped} never imported left out"
+    )
 
 
 main()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import functools
+import gzip
 import http.server
 import io
 import os
@@ -65,21 +66,37 @@ class Link:
 
     For ``make bench`` only: over loopback, downloads are nearly free, which hides what
     matters on a visitor's connection (e.g. when the big runtime downloads start).
+
+    With ``gzip_paced``, each file's body takes the time its gzip -9 size would (what a
+    compressing CDN sends) while the raw bytes are what arrives: the browser sees the
+    same files, the link sees the compressed sizes.
     """
 
     CHUNK = 16 * 1024
 
-    def __init__(self, bytes_per_second: float, latency_s: float) -> None:
+    def __init__(self, bytes_per_second: float, latency_s: float, gzip_paced: bool = False) -> None:
         self.bytes_per_second, self.latency_s = bytes_per_second, latency_s
+        self.gzip_paced = gzip_paced
         self._lock = threading.Lock()
         self._free_at = 0.0
+        self._ratios: dict[tuple[str, float], float] = {}
 
-    def send(self, write: Callable[[bytes], Any], data: bytes) -> None:
+    def ratio(self, file: Path) -> float:
+        """gzip -9 size ÷ raw size of ``file`` (1.0 unless ``gzip_paced``); cached."""
+        if not self.gzip_paced:
+            return 1.0
+        key = (str(file), file.stat().st_mtime)
+        if key not in self._ratios:
+            data = file.read_bytes()
+            self._ratios[key] = len(gzip.compress(data, compresslevel=9)) / max(1, len(data))
+        return self._ratios[key]
+
+    def send(self, write: Callable[[bytes], Any], data: bytes, ratio: float = 1.0) -> None:
         for start in range(0, len(data), self.CHUNK):
             chunk = data[start : start + self.CHUNK]
             with self._lock:
                 begin = max(time.monotonic(), self._free_at)
-                self._free_at = done = begin + len(chunk) / self.bytes_per_second
+                self._free_at = done = begin + len(chunk) * ratio / self.bytes_per_second
             time.sleep(max(0.0, done - time.monotonic()))
             write(chunk)
 
@@ -91,6 +108,7 @@ class _Counted:
     def __init__(self, inner: Any, link: Link | None) -> None:
         self._inner, self._link, self.count = inner, link, 0
         self._first = True
+        self.ratio = 1.0  # of the body being sent (see Link.gzip_paced)
 
     def write(self, data: bytes) -> int:
         self.count += len(data)
@@ -99,7 +117,7 @@ class _Counted:
         if self._first:
             self._first = False
             time.sleep(self._link.latency_s)
-        self._link.send(self._inner.write, data)
+        self._link.send(self._inner.write, data, self.ratio)
         return len(data)
 
     def __getattr__(self, name: str) -> Any:
@@ -144,6 +162,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             if not self.path.split("?", 1)[0].endswith("/"):
                 return super().send_head()  # redirects /de -> /de/
             path = path / "index.html"
+        if path.is_file() and self.server.link is not None:
+            self.wfile.ratio = self.server.link.ratio(path)  # type: ignore[attr-defined]
         if not path.is_file():
             body = (Path(self.directory) / "404.html").read_bytes()
             self.send_response(404)
