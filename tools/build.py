@@ -251,16 +251,22 @@ class Site:
 
 
 # How long static/boot-status.js waits before it names a failure to start (seconds).
-# STALL: no byte of the runtime arrives for this long (time to first byte included).
-#   Measured (under load, 2 shared cores, load average ~30): the longest gap between two
-#   chunks of the runtime's downloads was ... . A visitor's link adds what loopback has
-#   not: TCP retransmission backs off 1 s, 2 s, 4 s..., so three lost segments in a row on
-#   a poor mobile link are a 7 s silence that still ends well. 20 s is above both with
-#   room to spare, and short enough that a visitor on a dead link is told in time.
-# START: from the last byte downloaded to Python's first call (boot() in apply.js).
-#   Measured: TBD.
+# Measured on this project's machines (2 shared cores) while six engineers' test runs
+# kept the load average at 18-33, i.e. a device some ten times slower than the idle
+# machine, the worst case available (window.statuspageBoot(), Chromium and WebKitGTK):
+# STALL: no byte of the runtime arrives for this long (time to first byte included;
+#   time this thread was blocked does not count). The longest gap between two chunks,
+#   over loopback, was 9.9 s (WebKitGTK, main thread starved by the load). A visitor's
+#   link adds what loopback has not: TCP retransmission backs off 1 s, 2 s, 4 s, so three
+#   lost segments in a row on a poor mobile link are a 7 s silence that still recovers.
+#   20 s is twice the worst gap measured and well above that back-off, and short enough
+#   that a visitor on a dead link is told within a page's patience.
+# START: from the last byte downloaded to Python's first call (boot() in apply.js). The
+#   slowest measured was 67.8 s (WebKitGTK, worker) and 60.6 s (WebKitGTK, main thread);
+#   idle, the whole boot takes 1.4 s (Chromium) to ~5 s (WebKitGTK). 120 s is ~1.8 times
+#   the slowest; a start that completes later still withdraws the failure (boot-status.js).
 BOOT_STALL_SECONDS = 20.0
-BOOT_START_SECONDS = 60.0
+BOOT_START_SECONDS = 120.0
 
 
 def boot_limits(env: dict[str, str]) -> tuple[float, float]:
@@ -298,8 +304,9 @@ def preload_links(site: Site, pyodide: str, pyscript: str) -> list[str]:
     once the interpreter is up). Preloaded, they wait in the HTTP cache (all immutable),
     where the worker's requests find them (a browser test checks each file is sent once;
     ``as="fetch"`` with ``crossorigin`` is how the worker asks: CORS mode, same-origin
-    credentials). Chromium still warns that they were "not used within a few seconds":
-    it cannot see the worker read them from the HTTP cache. ``fetchpriority="low"``
+    credentials). static/boot-status.js reads the same requests for its progress
+    (``data-bytes`` is each file's size), which also ends Chromium's warning that they
+    were "not used within a few seconds". ``fetchpriority="low"``
     lets PyScript's own modules, which start the worker, go first. Measured through a
     simulated 40 Mbit/s link (``make bench``; fresh disk cache, 5 runs each): data-ready
     3.95 s with these hints, 4.25 s without, 4.09 s with them at default priority. Over
@@ -546,9 +553,10 @@ def headers_file(config: Config) -> str:
         "X-Content-Type-Options: nosniff",
         "Referrer-Policy: strict-origin-when-cross-origin",
         "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-        # Cross-origin isolation, so that PyScript's worker can reach the page
-        # synchronously (SharedArrayBuffer + Atomics). require-corp, not credentialless:
-        # every subresource is our own, and Safari does not know credentialless.
+        # Cross-origin isolation. No longer required: PyScript's worker talks to the page
+        # by messages (no SharedArrayBuffer, which WebKit lacks even when isolated); kept
+        # because it costs nothing here. require-corp, not credentialless: every
+        # subresource is our own, and Safari does not know credentialless.
         "Cross-Origin-Opener-Policy: same-origin",
         "Cross-Origin-Embedder-Policy: require-corp",
     ]

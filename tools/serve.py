@@ -203,6 +203,11 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     # Set by server_close(): stalled responses give up and end.
     released: threading.Event
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Before the base class binds: a failed bind calls server_close() at once.
+        self.released = threading.Event()
+        super().__init__(*args, **kwargs)
+
     def server_close(self) -> None:
         self.released.set()
         super().server_close()
@@ -222,7 +227,6 @@ def make_server(
     server.sent = []
     server.link = link
     server.faults = list(faults or [])
-    server.released = threading.Event()
     return server
 
 
