@@ -178,6 +178,12 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     # Set by server_close(): stalled responses give up and end.
     released: threading.Event
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Before binding: a bind that fails (port taken, e.g. by a parallel test worker)
+        # calls server_close(), which must still raise that OSError, not AttributeError.
+        self.released = threading.Event()
+        super().__init__(*args, **kwargs)
+
     def server_close(self) -> None:
         self.released.set()
         super().server_close()
@@ -197,7 +203,6 @@ def make_server(
     server.sent = []
     server.link = link
     server.faults = list(faults or [])
-    server.released = threading.Event()
     return server
 
 
