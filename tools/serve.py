@@ -204,7 +204,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     released: threading.Event
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Before the base class binds: a failed bind calls server_close() at once.
+        # Before binding: a bind that fails (port taken, e.g. by a parallel test worker)
+        # calls server_close(), which must still raise that OSError, not AttributeError.
         self.released = threading.Event()
         super().__init__(*args, **kwargs)
 
