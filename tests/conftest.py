@@ -250,6 +250,12 @@ JS_STATE_NAMES = [
 ]
 
 READY = "html[data-ready]"
+
+# An engine whose Worker ignores the `type` option (no module workers): it never reads it.
+NO_MODULE_WORKERS = """(() => {
+    const Native = Worker;
+    window.Worker = function Worker(url) { return new Native(url); };
+})();"""
 BOOT_TIMEOUT_MS = 60_000
 
 

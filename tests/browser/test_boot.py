@@ -15,6 +15,7 @@ import pytest
 from tests.backends import Backend
 from tests.conftest import (
     CHROMIUM_ARGS,
+    NO_MODULE_WORKERS,
     PUBLIC_HOST,
     Served,
     Watched,
@@ -72,13 +73,6 @@ def test_without_isolation_or_shared_memory_python_still_runs_in_a_worker(
         error.startswith("The Cross-Origin-Opener-Policy header has been ignored")
         for error in watched.console_errors
     ), watched.console_errors
-
-
-# An engine whose Worker ignores the `type` option (no module workers): it never reads it.
-NO_MODULE_WORKERS = """(() => {
-    const Native = Worker;
-    window.Worker = function Worker(url) { return new Native(url); };
-})();"""
 
 
 def test_without_module_workers_python_runs_on_the_main_thread(

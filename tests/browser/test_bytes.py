@@ -7,7 +7,6 @@ import gzip
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,11 @@ import pytest
 
 from tests.conftest import (
     CHROMIUM_ARGS,
-    PUBLIC_HOST,
+    NO_MODULE_WORKERS,
     Served,
     Watched,
-    built_site,
     chromium_path,
     open_page,
-    serve,
 )
 
 pytestmark = pytest.mark.browser
@@ -41,15 +38,6 @@ _PROBE_JS = """async (name) => {
     return JSON.parse(interpreter.runPython(
         `from app.runtime import import_probe\\nimport_probe(${JSON.stringify(name)})`));
 }"""
-
-
-@pytest.fixture(scope="module")
-def insecure_mock_site(sites_dir: Path) -> Iterator[Served]:
-    """The mock site over plain HTTP on a public name: not isolated, Python on the main
-    thread."""
-    served = serve(built_site(sites_dir, STATUSPAGE_MOCK="always"), PUBLIC_HOST, secure=False)
-    yield served
-    served.close()
 
 
 def import_probe(page: Any, name: str) -> dict[str, Any]:
@@ -124,12 +112,11 @@ def rest_modules(root: Path) -> set[str]:
     return {n.replace("/", ".").removesuffix(".__init__") for n in names}
 
 
-def test_a_lazy_import_works_on_the_main_thread_too(
-    insecure_mock_site: Served, watched: Watched
-) -> None:
-    """Without cross-origin isolation Python runs on the main thread, where a synchronous
-    request cannot return an ArrayBuffer: the rest archive still arrives intact."""
-    page = open_page(watched, f"{insecure_mock_site.url}/?scenario=operational")
+def test_a_lazy_import_works_on_the_main_thread_too(mock_site: Served, watched: Watched) -> None:
+    """Without module workers Python runs on the main thread, where a synchronous request
+    cannot return an ArrayBuffer: the rest archive still arrives intact."""
+    watched.page.add_init_script(NO_MODULE_WORKERS)
+    page = open_page(watched, f"{mock_site.url}/?scenario=operational")
     assert page.evaluate("window.statuspage.debug.python") == "main"
     result = import_probe(page, "xml.dom.minidom")
     assert result["file"].startswith(f"/lib/{REST}/xml/dom/")
