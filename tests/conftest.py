@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -263,3 +264,20 @@ def open_page(watched: Watched, url: str) -> Any:
     watched.page.goto(url)
     watched.page.wait_for_selector(READY, state="attached", timeout=BOOT_TIMEOUT_MS)
     return watched.page
+
+
+def cold_visit_paths(site: Served, playwright_instance: Any, path: str) -> list[str]:
+    """Request paths the server answered for one cold visit (fresh profile, disk cache)."""
+    sent = site.server.sent
+    with tempfile.TemporaryDirectory() as profile:
+        context = playwright_instance.chromium.launch_persistent_context(
+            profile, executable_path=chromium_path(), args=CHROMIUM_ARGS
+        )
+        try:
+            sent.clear()
+            page = context.new_page()
+            page.goto(site.url + path)
+            page.wait_for_selector("html[data-ready]", state="attached")
+            return [request_path for request_path, _ in sent]
+        finally:
+            context.close()

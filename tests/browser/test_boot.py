@@ -5,7 +5,6 @@ otherwise, and from bytecode the build made rather than from source."""
 from __future__ import annotations
 
 import collections
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,12 @@ import pytest
 
 from tests.backends import Backend
 from tests.conftest import (
-    CHROMIUM_ARGS,
     NO_MODULE_WORKERS,
     PUBLIC_HOST,
     Served,
     Watched,
     built_site,
-    chromium_path,
+    cold_visit_paths,
     open_page,
     python_diagnostics,
     serve,
@@ -111,19 +109,7 @@ def test_preloaded_runtime_files_are_downloaded_once(
     find them there: the server sends every file once."""
     html = (mock_site.root / "index.html").read_text()
     assert 'rel="preload" href="/_r/pyodide-' in html
-    sent = mock_site.server.sent
-    with tempfile.TemporaryDirectory() as profile:
-        context = playwright_instance.chromium.launch_persistent_context(
-            profile, executable_path=chromium_path(), args=CHROMIUM_ARGS
-        )
-        try:
-            sent.clear()
-            page = context.new_page()
-            page.goto(f"{mock_site.url}/?scenario=operational")
-            page.wait_for_selector("html[data-ready]", state="attached")
-            paths = [path for path, _ in sent]
-        finally:
-            context.close()
+    paths = cold_visit_paths(mock_site, playwright_instance, "/?scenario=operational")
     assert any(path.endswith("/pyodide.asm.wasm") for path in paths)
     assert any(path.endswith("/python_stdlib.zip") for path in paths)
     twice = [path for path, n in collections.Counter(paths).items() if n > 1]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import (
-    CHROMIUM_ARGS,
     NO_MODULE_WORKERS,
     Served,
     Watched,
-    chromium_path,
+    cold_visit_paths,
     open_page,
 )
 
@@ -42,23 +40,6 @@ _PROBE_JS = """async (name) => {
 
 def import_probe(page: Any, name: str) -> dict[str, Any]:
     return dict(page.evaluate(_PROBE_JS, name))
-
-
-def cold_visit_paths(site: Served, playwright_instance: Any, path: str) -> list[str]:
-    """Request paths the server answered for one cold visit (fresh profile, disk cache)."""
-    sent = site.server.sent
-    with tempfile.TemporaryDirectory() as profile:
-        context = playwright_instance.chromium.launch_persistent_context(
-            profile, executable_path=chromium_path(), args=CHROMIUM_ARGS
-        )
-        try:
-            sent.clear()
-            page = context.new_page()
-            page.goto(site.url + path)
-            page.wait_for_selector("html[data-ready]", state="attached")
-            return [request_path for request_path, _ in sent]
-        finally:
-            context.close()
 
 
 def gzip_size(root: Path, request_path: str) -> int:
