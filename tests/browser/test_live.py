@@ -10,6 +10,7 @@ import pytest
 
 from tests.backends import Backend
 from tests.conftest import (
+    BOOT_TIMEOUT_MS,
     PUBLIC_HOST,
     Served,
     Watched,
@@ -129,7 +130,7 @@ def test_never_policy_without_backend_shows_unavailable_not_mock(
     try:
         page = watched.page
         page.goto(served.url)
-        page.wait_for_selector("#notice:not([hidden])", timeout=20_000)
+        page.wait_for_selector("#notice:not([hidden])", timeout=BOOT_TIMEOUT_MS)
         assert "Live status unavailable" in page.inner_text("#notice")
         assert page.get_attribute("html", "data-source") is None
         assert page.locator("[data-cluster-id]").count() == 0
@@ -186,7 +187,7 @@ def test_rejected_token_leads_to_a_fresh_token_and_a_successful_retry(
     node.set_fault(socket="reject-token")
     page = watched.page
     page.goto(node_site.url)
-    node.wait_for(lambda s: s["connect_rejected"] >= 1, timeout=20)
+    node.wait_for(lambda s: s["connect_rejected"] >= 1, timeout=BOOT_TIMEOUT_MS / 1000)
     rejected_tokens = node.stats()["tokens_issued"]
     node.set_fault(socket=None)
     page.wait_for_selector("html[data-source='live']", state="attached", timeout=40_000)
@@ -249,7 +250,7 @@ def test_auto_policy_on_a_public_host_never_shows_mock(sites_dir: Path, watched:
     try:
         page = watched.page
         page.goto(served.url + "/?scenario=operational")
-        page.wait_for_selector("#notice:not([hidden])", timeout=20_000)
+        page.wait_for_selector("#notice:not([hidden])", timeout=BOOT_TIMEOUT_MS)
         assert page.get_attribute("html", "data-source") is None
         assert page.locator("[data-cluster-id]").count() == 0
         assert page.locator("#preview-banner").is_hidden()
