@@ -24,6 +24,7 @@ from app.model.scheduler import Scheduler
 from app.model.shard_lookup import parse_guild_input
 from app.model.snapshot import AckRejected, Snapshot, healthy_cluster_ids, parse_ack
 from app.model.vocabulary import OverallStatus, ShardState
+from app.render.cached import CachedPaint
 from app.render.favicon import FAVICON_SIZE, favicon_drawing
 from app.render.page import PageView, UiState, visible_shards
 from app.render.report import diagnostics_report
@@ -87,6 +88,9 @@ class BrowserPort(Protocol):
     def store_theme(self, theme: str) -> None: ...
     def prefers_dark(self) -> bool: ...
     def ui_event(self, event: Any) -> UiEvent: ...
+    def cached_shown(self) -> bool: ...
+    def drop_cached(self) -> None: ...
+    def store_snapshot(self, payload: str | None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,8 @@ class Controller:
         self._favicon_status: OverallStatus | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
+        # Issue 14: the last known status painted before Python started (static/cached-paint.js).
+        self.cached = CachedPaint(shown=bool(browser.cached_shown()))
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -498,7 +504,15 @@ class Controller:
     def render(self) -> None:
         started = self.monotonic()
         now = self.browser.now_ms()
-        self.browser.apply(self.view.render(self.state, self.ui, now, self.changes))
+        # Issue 14: the painted last known status stays until data arrives, then goes in
+        # the same batch as the first data is drawn (app/render/cached.py).
+        if self.cached.take_over(self.state.snapshot is not None):
+            self.browser.drop_cached()
+        ops = self.view.render(self.state, self.ui, now, self.changes)
+        if self.cached.shown:
+            ops = self.cached.hold(ops)
+            self.view.forget(self.cached.held_keys())
+        self.browser.apply(ops)
         overall = self.state.overall
         label = self.view.overall_label(self.state)
         self.browser.set_title(self.t.text("title.status", status=label))
@@ -520,6 +534,16 @@ class Controller:
         kind = "data" if self.state.snapshot is not self._rendered_snapshot else "view"
         self._rendered_snapshot = self.state.snapshot
         self.browser.record_render(kind, (self.monotonic() - started) * 1000)
+        # Issue 14: only live data is kept, after the render is recorded (not part of it).
+        if kind == "data" and self.state.source is SourceKind.LIVE:
+            self.browser.store_snapshot(
+                self.cached.payload(
+                    self.view.rendered(),
+                    saved_at_ms=self.state.last_success_ms or now,
+                    locale=self.t.locale,
+                    version=self.config.version,
+                )
+            )
         # Everything above reaches the page as one call (one round trip from a worker).
         self.browser.flush()
 

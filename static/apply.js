@@ -143,6 +143,7 @@ function boot() {
     online: navigator.onLine,
     theme: theme === "light" || theme === "dark" ? theme : null,
     prefersDark: matchMedia("(prefers-color-scheme: dark)").matches,
+    cached: Boolean(window.statuspageCache?.shown),
   });
 }
 
@@ -295,10 +296,16 @@ if (!window.crossOriginIsolated || typeof SharedArrayBuffer !== "function") {
   document.querySelector("py-config")?.remove();
 }
 
+// The last known status (static/cached-paint.js): removed in the batch that draws the
+// first data, stored after each live render.
+function dropCached() { window.statuspageCache?.drop(); }
+function storeSnapshot(payload) { window.statuspageCache?.store(payload); }
+
 // What Python may queue; run() executes a JSON list of [name, ...args] in order.
 const COMMANDS = {
   apply: applyOps, setTitle, setFavicon, listen, unlisten, setValue, scrollToShard,
   focusShard, showDetails, hideDetails, replaceUrl, storeTheme, recordRender, reportRuntime,
+  dropCached, storeSnapshot,
 };
 
 function run(json) {

@@ -156,6 +156,17 @@ class PageView:
         self._memo, self._next_memo = self._next_memo, {}
         return ops
 
+    # -- issue 14 hooks (app/render/cached.py): what is on screen, and forgetting it ----
+
+    def rendered(self) -> dict[str, El]:
+        """The trees last rendered, by root key (read-only by convention)."""
+        return self._trees
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Treat these roots as never rendered: the next pass draws them from scratch."""
+        for key in keys:
+            self._trees.pop(key, None)
+
     def _remember(self, key: tuple[object, ...], build: Callable[[], El]) -> El:
         el = self._memo.get(key)
         if el is None:
