@@ -1,6 +1,8 @@
 "use strict";
-// The last known status at first paint (issue 14). Loaded at the end of <body>, before
-// PyScript's module runs: on a returning visit it paints the status the page last showed
+// The last known status at first paint (issue 14). Deferred in <head>, ahead of PyScript's
+// module (deferred scripts run in document order), and render-blocking (blocking="render",
+// Chromium; an engine without it may paint the empty page once before): on a returning
+// visit it paints the status the page last showed
 // with live data (stored by app/render/cached.py through storeSnapshot) into the same
 // regions Python draws, marked <html data-source="cache" data-stale> with "Last known
 // status, <time> — connecting…" in #updated. Python's first render with data removes it
