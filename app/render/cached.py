@@ -23,6 +23,9 @@ Payload (format 1)::
          | [shard id, kind index, ping band, tabindex, aria-label, id text, ping text,
             found (0/1), expanded (0/1)]          (a shard tile)
 
+A tile is stored as the next visit starts: not found by a lookup (``data-found`` is
+this visit's answer to its own ``?guild=``) and with no details open.
+
 Public names: BUDGET_CHARS, FORMAT, MARKER_KEYS, PAINTED, CachedPaint, expand_tile,
 snapshot_payload
 """
@@ -135,12 +138,13 @@ class _Tiles:
                 a["aria-label"],
                 (ident.text or "")[:-1],
                 (ping_el.text or "")[1:],
-                1 if "data-found" in a else 0,
-                1 if a.get("aria-expanded") == "true" else 0,
+                0,  # data-found: this visit's lookup decides, not the last one's
+                0,  # aria-expanded: no details popover is open at load
             ]
         except (KeyError, ValueError):
             return None
-        return row if _same(expand_tile(row, self.kinds), el) else None
+        visit_only = {"data-found": None, "aria-expanded": "false"}
+        return row if _same(expand_tile(row, self.kinds), _with(el, visit_only)) else None
 
     def _kind(self, kind: tuple[str, str, str, str]) -> int:
         index = self._kind_index.get(kind)
@@ -181,6 +185,13 @@ def expand_tile(row: list[Any], kinds: list[list[str]]) -> El:
             El("span", "", (("class", "shard-ping"),), " " + ping_text),
         ),
     )
+
+
+def _with(el: El, attrs: Mapping[str, str | None]) -> El:
+    """``el`` with ``attrs`` set (None: removed)."""
+    kept = tuple((k, v) for k, v in el.attrs if k not in attrs)
+    added = tuple((k, v) for k, v in attrs.items() if v is not None)
+    return El(el.tag, el.key, kept + added, el.text, el.children)
 
 
 def _same(a: El, b: El) -> bool:

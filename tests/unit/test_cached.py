@@ -284,3 +284,23 @@ def test_first_data_drops_the_painted_view_in_the_same_batch_before_its_ops() ->
     assert any(op[:2] == ["t", "#overall-title"] for op in ops)
     assert any(op[0] == "c" and op[1] == "#clusters" for op in ops)
     asyncio.run(c.close())
+
+
+def test_a_tile_is_stored_without_this_visits_lookup_mark_or_open_details() -> None:
+    """``data-found`` answers this visit's ``?guild=``; the next visit asks its own."""
+    view, _ = rendered(ack(1, 2))
+    tile = view.rendered()["#clusters"].children[0].children[-1].children[0]
+    marked = El(
+        tile.tag,
+        tile.key,
+        (*((k, "true" if k == "aria-expanded" else v) for k, v in tile.attrs), ("data-found", "")),
+        tile.text,
+        tile.children,
+    )
+    card = El("article", "c0", children=(El("div", "c0g", children=(marked,)),))
+    trees = {"#clusters": El("div", "#clusters", children=(card,))}
+    data = json.loads(snapshot_payload(trees, saved_at_ms=NOW, locale="en", version="v") or "")
+    (row,) = all_tiles(data)
+    assert row[7:] == [0, 0]
+    attrs = dict(expand_tile(row, data["kinds"]).attrs)
+    assert "data-found" not in attrs and attrs["aria-expanded"] == "false"
