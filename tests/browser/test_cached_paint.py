@@ -332,3 +332,39 @@ def test_a_payload_with_forbidden_tags_or_attributes_is_not_painted_at_all(
     assert tiles(page) == []
     assert page.locator("#clusters > *").count() == 0
     assert page.evaluate("window.__pwned") is None
+
+
+@pytest.mark.parametrize("locale", ["de", "fr", "es"])
+def test_the_marker_speaks_the_pages_language(
+    context: Any, backend: Backend, site: Served, locale: str
+) -> None:
+    """A status stored by the German (French, Spanish) page is painted there, with the
+    marker from that locale's catalogue and the relative time in its language."""
+    t = json.loads((ROOT / "locales" / f"{locale}.json").read_text())
+    url = f"{site.url}/{locale}/"
+    first = context.new_page()
+    first.goto(url)
+    first.wait_for_selector(READY, state="attached", timeout=60_000)
+    first.wait_for_function(f"localStorage.getItem({json.dumps(KEY)}) !== null")
+    title = first.text_content("#overall-title")
+    first.close()
+    backend.set_fault(token="hang")
+    page = context.new_page()
+    page.goto(url)
+    assert cache_reason(page) == "shown"
+    assert page.text_content("#overall-title") == title
+    before, after = t["cached.marker"].split("{ago}")
+    marker = page.text_content("#updated") or ""
+    assert marker.startswith(before) and marker.endswith(after)
+    ago = marker[len(before) : len(marker) - len(after)]
+    wordings = page.evaluate(
+        """lang => {
+          const rtf = new Intl.RelativeTimeFormat(lang, {numeric: 'auto'});
+          const out = [];
+          for (let s = 0; s < 60; s++) out.push(rtf.format(-s, 'second'));
+          for (let m = 1; m < 60; m++) out.push(rtf.format(-m, 'minute'));
+          return out;
+        }""",
+        locale,
+    )
+    assert ago in wordings, ago  # seconds or minutes ago, worded in the page's language
