@@ -18,6 +18,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from app.cached_view import CachedView
 from app.model.changelog import ChangeLog
 from app.model.config import Config
 from app.model.i18n import Catalogue
@@ -117,6 +118,8 @@ class Controller:
         self._live_shown = False
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
+        # Issue 14: the last known status painted before Python started.
+        self.cached = CachedView(browser, view, catalogue.locale, config.version)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -409,7 +412,8 @@ class Controller:
         self._dirty.clear()
         b = self.browser
         started = self.monotonic()
-        rendered = self._last = self.view.render(self.state, self.ui, b.now_ms(), self.changes)
+        now = b.now_ms()
+        rendered = self._last = self.cached.render(self.state, self.ui, now, self.changes)
         b.apply(rendered.ops)
         b.set_title(rendered.title)
         found = rendered.found_shard
@@ -434,5 +438,6 @@ class Controller:
         kind = "data" if self.state.snapshot is not self._rendered_snapshot else "view"
         self._rendered_snapshot = self.state.snapshot
         b.record_render(kind, (self.monotonic() - started) * 1000)
+        self.cached.rendered(self.state, kind == "data", now)  # issue 14: kept if live
         # Everything above reaches the page as one call (one round trip from a worker).
         b.flush()

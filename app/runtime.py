@@ -462,6 +462,19 @@ class Browser:
         self.flush()
         return bool(await _maybe_await(self._host.copy(text)))
 
+    # -- issue 14: the last known status (static/cached-paint.js) ----------------------
+    def cached_shown(self) -> bool:
+        """Whether the paint script put a stored last known status on screen."""
+        return bool(self._page["cached"])
+
+    def drop_cached(self) -> None:
+        """Remove the painted view; queued ahead of the ops that replace it."""
+        self._send("dropCached")
+
+    def store_snapshot(self, payload: str | None) -> None:
+        """Keep ``payload`` for the next visit's first paint (None: keep nothing)."""
+        self._send("storeSnapshot", payload)
+
     def stored_theme(self) -> str | None:
         return self._theme
 

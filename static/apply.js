@@ -147,6 +147,7 @@ function boot() {
     prefersDark: matchMedia("(prefers-color-scheme: dark)").matches,
     watch: storedWatch(),
     notifications: notificationPermission(),
+    cached: Boolean(window.statuspageCache?.shown),
   });
 }
 
@@ -408,11 +409,17 @@ if (pyScript && !moduleWorkers()) {
   }, () => { /* reported by boot-status.js: the module script's own error event */ });
 }
 
+// The last known status (static/cached-paint.js): removed in the batch that draws the
+// first data, stored after each live render.
+function dropCached() { window.statuspageCache?.drop(); }
+function storeSnapshot(payload) { window.statuspageCache?.store(payload); }
+
 // What Python may queue; run() executes a JSON list of [name, ...args] in order.
 const COMMANDS = {
   apply: applyOps, setTitle, setFavicon, listen, unlisten, setValue, scrollToShard,
   focusShard, showDetails, hideDetails, replaceUrl, storeTheme, recordRender, reportRuntime,
   storeWatch, notify,
+  dropCached, storeSnapshot,
 };
 
 function run(json) {

@@ -15,6 +15,8 @@ noise; the ratios are the result.
 - the first visit through simulated links: 40 Mbit/s (mock, against the floor), and
   issue 14's phone-grade link (live, against the wasm's own download; ``--phone-only``).
 - cumulative layout shift from navigation until two seconds after data-ready.
+- returning visit, live: navigation to the last known status painted from storage
+  (static/cached-paint.js), against first contentful paint and data-ready of the same visit.
 - scale: 10,000 shards in 625 clusters, render times measured inside the page.
 - soak: memory, DOM nodes and proxies early vs late over thousands of refreshes.
 - per engine: time to data-ready in Chromium, Firefox ESR and WebKitGTK, each against
@@ -280,6 +282,8 @@ def main() -> None:
                 f"goal <= 0.8 x  ({warm_ready:.0f} / {cold['ready_ms']:.0f} ms)",
             )
 
+            cached_paint(p, live, work, runs)
+
             if not args.skip_scale:
                 scale(browser, backend, work)
             if not args.skip_soak:
@@ -388,6 +392,79 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
         f"{beyond_gzip / 1e6:.2f} MB",
         "goal <= 1.3 MB",
     )
+
+
+# When static/cached-paint.js put the stored status on screen (<html data-source="cache">),
+# when the first contentful paint happened, and PROBE's data-ready and layout shifts.
+CACHED_PROBE = """
+(() => {
+  const probe = window.__cached = {cached: null, fcp: null};
+  new MutationObserver((_, observer) => {
+    if (document.documentElement.dataset.source === 'cache') {
+      probe.cached = performance.now();
+      observer.disconnect();
+    }
+  }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-source']});
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      if (e.name === 'first-contentful-paint') probe.fcp = e.startTime;
+    }
+  }).observe({type: 'paint', buffered: true});
+})();
+"""
+
+
+def cached_paint(playwright: Any, site: Site, work: Path, runs: int) -> None:
+    """Returning visits to the live page: when the last known status is on screen.
+
+    A persistent profile (its HTTP cache keeps the runtime, its localStorage the status);
+    one visit stores the status, then each repeat visit is timed from navigation to the
+    painted status, to the first contentful paint and to live data-ready.
+    """
+    print("\nreturning visit, live: last known status at first paint (persistent profile)")
+    context = playwright.chromium.launch_persistent_context(
+        work / "profile-cached", executable_path=chromium_path(), args=CHROMIUM_ARGS
+    )
+    try:
+        first = visit(context, site, "/")
+        samples = []
+        for _ in range(runs):
+            page = context.new_page()
+            page.add_init_script(PROBE)
+            page.add_init_script(CACHED_PROBE)
+            page.goto(site.url + "/")
+            page.wait_for_function("window.__bench.ready !== null", timeout=120_000)
+            page.wait_for_timeout(2000)  # a fixed window after ready, for late layout shifts
+            samples.append(page.evaluate("({...window.__cached, ...window.__bench})"))
+            stored = page.evaluate("(localStorage.getItem('statuspage-last') || '').length")
+            page.close()
+    finally:
+        context.close()
+    missing = [s for s in samples if s["cached"] is None]
+    if missing:
+        line("navigation -> last known status", "NOT PAINTED", f"in {len(missing)} of {runs} runs")
+        return
+    cached = statistics.median(s["cached"] for s in samples)
+    fcp = statistics.median(s["fcp"] for s in samples)
+    ready = statistics.median(s["ready"] for s in samples)
+    at_first_paint = sum(1 for s in samples if s["cached"] <= s["fcp"])
+    line("navigation -> last known status painted", f"{cached:.0f} ms", "goal <= 1000 ms")
+    line(
+        "  before the first contentful paint",
+        f"{at_first_paint} of {runs} runs",
+        f"goal: all  (FCP {fcp:.0f} ms)",
+    )
+    line(
+        "  vs live data-ready on the same visit",
+        f"{cached / ready:.2f} x",
+        f"reference  ({ready:.0f} ms; first visit {first['ready_ms']:.0f} ms)",
+    )
+    line(
+        "cumulative layout shift, cached -> live",
+        f"{max(s['cls'] for s in samples):.3f}",
+        "goal <= 0.05 (worst run)",
+    )
+    line("stored status (4 clusters x 4 shards)", f"{stored / 1e3:.1f} K characters", "report")
 
 
 def scale(browser: Browser, backend: Backend, work: Path) -> None:

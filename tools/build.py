@@ -61,6 +61,7 @@ STATIC_FILES = (
     "static/style.css",
     "static/apply.js",
     "static/theme.js",
+    "static/cached-paint.js",
     "static/favicon.svg",
     "static/boot.py",
     "static/boot-status.js",

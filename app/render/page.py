@@ -12,7 +12,7 @@ Public names: PageView, Rendered
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from app.model.changelog import ChangeLog
@@ -109,6 +109,17 @@ class PageView:
             found_shard=frame.found,
             lookup_text=answer if kind else None,
         )
+
+    # -- issue 14 hooks (app/render/cached.py): what is on screen, and forgetting it ----
+
+    def rendered(self) -> dict[str, El]:
+        """The trees last rendered, by root key (read-only by convention)."""
+        return self._trees
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Treat these roots as never rendered: the next pass draws them from scratch."""
+        for key in keys:
+            self._trees.pop(key, None)
 
 
 def _regions(f: Frame) -> Iterator[El]:

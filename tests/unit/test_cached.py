@@ -1,0 +1,311 @@
+"""Unit tests for app.render.cached: what is kept for the next visit's first paint.
+
+The payload is built from the view's real trees (``PageView`` with the English catalogue
+and ``FallbackFormatter``); the paint script's side is tested in
+``tests/browser/test_cached_paint.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import doctest
+import json
+from pathlib import Path
+from typing import Any
+
+from app.controller import Controller
+from app.model.config import config_from_env
+from app.model.format import FallbackFormatter
+from app.model.i18n import Catalogue
+from app.model.page_state import PageState, SourceKind
+from app.model.snapshot import Snapshot, parse_ack
+from app.model.ui_state import UiState
+from app.ports import SourceFactory
+from app.render import cached as cached_module
+from app.render.cached import (
+    BUDGET_CHARS,
+    FORMAT,
+    PAINTED,
+    CachedPaint,
+    expand_tile,
+    snapshot_payload,
+)
+from app.render.page import PageView
+from app.render.vdom import El
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = 1_700_000_060_000
+HOSTILE = "<img src=x onerror=\"window.__pwned='img'\">"
+
+
+def english() -> Catalogue:
+    return Catalogue("en", json.loads((ROOT / "locales" / "en.json").read_text()))
+
+
+def ack(clusters: int, shards_per_cluster: int, problem_every: int = 7) -> dict[str, Any]:
+    data = []
+    for c in range(clusters):
+        ids = list(range(c * shards_per_cluster, (c + 1) * shards_per_cluster))
+        data.append(
+            {
+                "id": c,
+                "status": "running",
+                "shardList": ids,
+                "createdAt": NOW - 3_600_000,
+                "guilds": 1000 + c,
+                "members": 50_000 + c,
+                "shards": [
+                    {"id": s, "ping": 40 + s % 200, "status": 2 if s % problem_every == 0 else 0}
+                    for s in ids
+                ],
+            }
+        )
+    return {"success": True, "data": data}
+
+
+def rendered(body: dict[str, Any]) -> tuple[PageView, Snapshot]:
+    snapshot = parse_ack(body, NOW)
+    assert isinstance(snapshot, Snapshot)
+    view = PageView(english(), FallbackFormatter("en"))
+    state = PageState.initial(15.0).with_snapshot(snapshot, SourceKind.LIVE, NOW)
+    view.render(state, UiState(), NOW)
+    return view, snapshot
+
+
+def payload(view: PageView, budget: int = BUDGET_CHARS) -> dict[str, Any] | None:
+    text = snapshot_payload(
+        view.rendered(), saved_at_ms=NOW, locale="en", version="1.0+abc", budget=budget
+    )
+    return None if text is None else json.loads(text)
+
+
+def tiles_in(node: list[Any]) -> list[list[Any]]:
+    """Rows (shard tiles) anywhere under an encoded node."""
+    found = []
+    for child in node[3] if isinstance(node[0], str) else []:
+        if isinstance(child[0], int):
+            found.append(child)
+        else:
+            found += tiles_in(child)
+    return found
+
+
+def region(data: dict[str, Any], name: str) -> list[Any]:
+    return next(r for r in data["regions"] if r[0] == name)
+
+
+def all_tiles(data: dict[str, Any]) -> list[list[Any]]:
+    clusters = region(data, "clusters")
+    return [row for card in clusters[3] for row in tiles_in(card)]
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(cached_module).failed == 0
+
+
+def test_payload_names_format_locale_version_time_and_status() -> None:
+    view, _ = rendered(ack(3, 4))
+    data = payload(view)
+    assert data is not None
+    assert (data["format"], data["locale"], data["version"], data["saved_at"]) == (
+        FORMAT,
+        "en",
+        "1.0+abc",
+        NOW,
+    )
+    assert data["partial"] is False
+    assert data["status"] == dict(view.rendered()["#html"].attrs)["data-status"]
+    assert [r[0] for r in data["regions"]] == [k[1:] for k in PAINTED]
+
+
+def test_every_tile_is_a_row_that_expands_to_the_views_own_tile() -> None:
+    view, snapshot = rendered(ack(3, 4))
+    data = payload(view)
+    assert data is not None
+    rows = all_tiles(data)
+    assert sorted(r[0] for r in rows) == sorted(s.id for s in snapshot.shards)
+    tiles = {
+        el.key: el
+        for card in view.rendered()["#clusters"].children
+        for part in card.children
+        for el in part.children
+        if el.key.startswith("s")
+    }
+    for row in rows:
+        rebuilt, original = expand_tile(row, data["kinds"]), tiles[f"s{row[0]}"]
+        assert dict(rebuilt.attrs) == dict(original.attrs)
+        assert [c.text for c in rebuilt.children] == [c.text for c in original.children]
+
+
+def test_a_tile_the_row_cannot_rebuild_is_kept_as_a_plain_node() -> None:
+    odd = El(
+        "button",
+        "s1",
+        (("class", "shard"), ("data-shard-id", "1"), ("onclick", "x")),
+        children=(El("span", "a"), El("span", "b"), El("span", "c")),
+    )
+    trees = {"#clusters": El("div", "#clusters", children=(odd,))}
+    data = json.loads(snapshot_payload(trees, saved_at_ms=NOW, locale="en", version="v") or "")
+    node = region(data, "clusters")[3][0]
+    assert node[0] == "button" and node[1]["onclick"] == "x"  # refused by the paint script
+
+
+def test_ten_thousand_shards_fit_in_full() -> None:
+    """The bench's 10,000-shard scenario, every cluster unfolded: all tiles, in budget."""
+    view, snapshot = rendered(ack(625, 16))
+    assert len(snapshot.shards) == 10_000
+    text = snapshot_payload(view.rendered(), saved_at_ms=NOW, locale="en", version="v")
+    assert text is not None and len(text) <= BUDGET_CHARS
+    data = json.loads(text)
+    assert data["partial"] is False
+    assert len(all_tiles(data)) == 10_000
+
+
+def test_over_budget_keeps_the_summary_and_only_problem_shards_and_says_so() -> None:
+    view, snapshot = rendered(ack(625, 16))
+    full = snapshot_payload(view.rendered(), saved_at_ms=NOW, locale="en", version="v")
+    assert full is not None
+    data = payload(view, budget=len(full) - 1)
+    assert data is not None and data["partial"] is True
+    problems = {s.id for s in snapshot.shards if s.state.name != "READY"}
+    assert {r[0] for r in all_tiles(data)} == problems
+    assert region(data, "summary-facts")[3]  # the summary is whole
+    assert len(region(data, "clusters")[3]) == 625  # every cluster card
+
+
+def test_nothing_is_stored_when_even_the_problems_do_not_fit() -> None:
+    view, _ = rendered(ack(625, 16))
+    assert payload(view, budget=10_000) is None
+
+
+def test_server_strings_stay_values_in_the_payload() -> None:
+    body = ack(1, 2)
+    body["data"][0]["status"] = HOSTILE  # an unknown cluster status, shown as text
+    view, _ = rendered(body)
+    text = snapshot_payload(view.rendered(), saved_at_ms=NOW, locale="en", version="v")
+    assert text is not None
+    data = json.loads(text)
+    names: set[str] = set()
+
+    def walk(node: list[Any]) -> None:
+        if isinstance(node[0], str):
+            names.update(node[1])
+            for child in node[3]:
+                walk(child)
+
+    for r in data["regions"]:
+        names.update(r[1])
+        for child in r[3] or []:
+            walk(child)
+    assert not [n for n in names if n.lower().startswith("on") or n in ("href", "src", "style")]
+
+
+def test_hold_keeps_python_off_the_painted_regions_until_data_then_takes_over_once() -> None:
+    paint = CachedPaint(shown=True)
+    ops = [
+        ["a", "#html", {"data-status": "unknown", "data-connection": "offline"}],
+        ["t", "#overall-title", "Connecting…"],
+        ["c", "#legend", None, ["div", "lg-items", {}, None, []]],
+        ["t", "#updated", ""],
+        ["t", "#notice", "Live status unavailable"],
+    ]
+    assert paint.hold(ops) == [
+        ["a", "#html", {"data-connection": "offline"}],
+        ["t", "#notice", "Live status unavailable"],
+    ]
+    assert paint.take_over(has_data=False) is False
+    assert paint.take_over(has_data=True) is True
+    assert paint.take_over(has_data=True) is False
+    assert paint.hold(ops) == ops
+
+
+class RecordingBrowser:
+    """A BrowserPort that records the issue-14 commands; everything else is a no-op."""
+
+    def __init__(self, cached: bool) -> None:
+        self.cached = cached
+        self.commands: list[tuple[str, Any]] = []
+
+    def cached_shown(self) -> bool:
+        return self.cached
+
+    def drop_cached(self) -> None:
+        self.commands.append(("dropCached", None))
+
+    def store_snapshot(self, payload: str | None) -> None:
+        self.commands.append(("storeSnapshot", payload))
+
+    def apply(self, ops: list[Any]) -> None:
+        self.commands.append(("apply", ops))
+
+    def now_ms(self) -> float:
+        return float(NOW)
+
+    def visible(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def controller(browser: RecordingBrowser) -> Controller:
+    catalogue = english()
+    return Controller(
+        browser,  # type: ignore[arg-type]
+        config_from_env({"STATUSPAGE_MOCK": "never"}, version="1.0+abc"),
+        catalogue,
+        PageView(catalogue, FallbackFormatter("en")),
+        SourceFactory(live=None, mock=lambda: None),  # type: ignore[arg-type,return-value]
+        monotonic=lambda: 0.0,
+    )
+
+
+def test_live_data_is_stored_and_preview_data_never() -> None:
+    browser = RecordingBrowser(cached=False)
+    c = controller(browser)
+    assert c._accept(ack(2, 2), SourceKind.MOCK)
+    c.paint()
+    assert not [cmd for cmd in browser.commands if cmd[0] == "storeSnapshot"]
+    assert c._accept(ack(2, 2), SourceKind.LIVE)
+    c.paint()
+    stored = [p for name, p in browser.commands if name == "storeSnapshot"]
+    assert len(stored) == 1 and json.loads(stored[0])["version"] == "1.0+abc"
+    c.paint()  # a redraw without new data stores nothing more
+    assert len([cmd for cmd in browser.commands if cmd[0] == "storeSnapshot"]) == 1
+
+
+def test_first_data_drops_the_painted_view_in_the_same_batch_before_its_ops() -> None:
+    browser = RecordingBrowser(cached=True)
+    c = controller(browser)
+    c.paint()
+    before = [cmd for cmd in browser.commands if cmd[0] == "apply"]
+    assert all(op[1] not in ("#clusters", "#overall-title") for _, ops in before for op in ops)
+    browser.commands.clear()
+    assert c._accept(ack(2, 2), SourceKind.LIVE)
+    c.paint()
+    names = [name for name, _ in browser.commands]
+    assert names.index("dropCached") < names.index("apply")
+    ops = dict(browser.commands)["apply"]
+    assert any(op[:2] == ["t", "#overall-title"] for op in ops)
+    assert any(op[0] == "c" and op[1] == "#clusters" for op in ops)
+    asyncio.run(c.close())
+
+
+def test_a_tile_is_stored_without_this_visits_lookup_mark_or_open_details() -> None:
+    """``data-found`` answers this visit's ``?guild=``; the next visit asks its own."""
+    view, _ = rendered(ack(1, 2))
+    tile = view.rendered()["#clusters"].children[0].children[-1].children[0]
+    marked = El(
+        tile.tag,
+        tile.key,
+        (*((k, "true" if k == "aria-expanded" else v) for k, v in tile.attrs), ("data-found", "")),
+        tile.text,
+        tile.children,
+    )
+    card = El("article", "c0", children=(El("div", "c0g", children=(marked,)),))
+    trees = {"#clusters": El("div", "#clusters", children=(card,))}
+    data = json.loads(snapshot_payload(trees, saved_at_ms=NOW, locale="en", version="v") or "")
+    (row,) = all_tiles(data)
+    assert row[7:] == [0, 0]
+    attrs = dict(expand_tile(row, data["kinds"]).attrs)
+    assert "data-found" not in attrs and attrs["aria-expanded"] == "false"
