@@ -30,7 +30,7 @@ from app.model.shard_lookup import parse_guild_input
 from app.model.snapshot import AckRejected, Snapshot, parse_ack
 from app.model.ui_state import UiState
 from app.model.vocabulary import OverallStatus
-from app.model.watch import Observed, Permission, Watch, alert_message, observe, observed
+from app.model.watch import Permission, Watch
 from app.ports import BrowserPort, SourceFactory
 from app.reducer import (
     AskNotifications,
@@ -52,6 +52,7 @@ from app.render.favicon import FAVICON_SIZE, favicon_drawing
 from app.render.page import PageView, Rendered
 from app.render.report import diagnostics_report
 from app.transport.source import SourceUnavailable, StatusSource
+from app.watcher import Watcher
 
 __all__ = ["Controller"]
 
@@ -104,7 +105,7 @@ class Controller:
             now=monotonic(),
             hidden_interval=config.hidden_refresh_seconds,
         )
-        self._observed: Observed | None = None  # issue 15: the last answer, as watched
+        self.watcher = Watcher(browser, catalogue)  # issue 15
         self._wake = asyncio.Event()  # the refresh loop has something to reconsider
         self._dirty = asyncio.Event()  # the page needs drawing
         self._after_paint: list[FocusShard] = []
@@ -235,7 +236,7 @@ class Controller:
             ((c.id, ((s.id, int(s.state), s.ping_ms) for s in c.shards)) for c in parsed.clusters),
         )
         self._set_state(self.state.with_snapshot(parsed, kind, now))
-        self._watch_answer(parsed, kind)  # issue 15
+        self.watcher.answer(parsed, kind, self.ui)  # issue 15
         self.dispatch(DataArrived(first))
         return True
 
@@ -388,14 +389,6 @@ class Controller:
         if self.scheduler.watching is not self.ui.watch.active:
             self.scheduler.set_watching(self.ui.watch.active)
             self._wake.set()  # a hidden tab's next ask may have moved
-
-    def _watch_answer(self, snapshot: Snapshot, kind: SourceKind) -> None:
-        """Notify (while watching) when this answer changes what the last one said."""
-        guild = self.ui.lookup.guild_id if self.ui.lookup is not None else None
-        now = observed(snapshot, guild, live=kind is SourceKind.LIVE)
-        self._observed, alerts = observe(self._observed, now)
-        for alert in alerts if self.ui.watch.active else ():
-            self.browser.notify(*alert_message(self.t, alert))
 
     # -- drawing --------------------------------------------------------------------------
 
