@@ -24,8 +24,10 @@ pytestmark = pytest.mark.browser
 REST = "python_stdlib_rest.zip"
 # First-visit bytes beyond the wasm, gzip -9 (what a compressing CDN sends at most):
 # the page, PyScript, pyodide.asm.mjs, the boot archive, the app bundle. Measured
-# 1.68 MB when this was set (see README "Performance"); issue 14's goal is 1.3 MB.
-BUDGET_BEYOND_WASM = 1_720_000
+# 1.68 MB when the boot archive landed, 1.723 MB once the boot status, the cached paint,
+# the watch toggle and the view split (app bundle 150 -> 185 KB) were in; issue 14's goal
+# is 1.3 MB (see README "Performance"). A guard against growth, not the goal.
+BUDGET_BEYOND_WASM = 1_750_000
 
 _PROBE_JS = """async (name) => {
     const script = document.querySelector('script[type="py"]');

@@ -233,6 +233,36 @@ class EngineChecks:
         assert engine.eval(text % "'overall-detail'") == en["boot.reason.download-stalled"]
         assert engine.eval(text % "'boot-reload'").strip() == en["boot.reload"]
 
+    def test_the_watch_control_appears_and_follows_the_engines_permission(
+        self, engine: Engine, mock_site: Served
+    ) -> None:
+        """#watch is there, not pressed, localized; where this engine (under automation)
+        has no Notification or has it denied, the control is aria-disabled and says why,
+        as documented; otherwise it is a working toggle. Never watching on load."""
+        en = json.loads((ROOT / "locales" / "en.json").read_text(encoding="utf-8"))
+        self.open_ready(engine, f"{mock_site.url}/?scenario=degraded")
+        control = engine.eval(
+            """const b = document.getElementById('watch');
+            return b && {tag: b.tagName, text: b.textContent,
+              pressed: b.getAttribute('aria-pressed'), disabled: b.getAttribute('aria-disabled'),
+              permission: b.dataset.permission,
+              status: document.getElementById('watch-status').textContent,
+              engine: typeof Notification !== 'function' ? 'unsupported'
+                : String(Notification.permission)};"""
+        )
+        assert control["tag"] == "BUTTON"
+        assert control["text"] == en["watch.toggle"]
+        assert control["pressed"] == "false"
+        assert attribute(engine, "data-watching") is None
+        assert control["permission"] == control["engine"]
+        if control["engine"] in ("unsupported", "denied"):
+            assert control["disabled"] == "true"
+            assert control["status"] == en[f"watch.{control['engine']}"]
+        else:
+            assert control["disabled"] is None
+            assert control["status"] == ""
+        assert_clean(engine)
+
     def test_german_page_speaks_german(self, engine: Engine, mock_site: Served) -> None:
         """/de/ renders with lang=de and the German texts from locales/de.json."""
         de = json.loads((ROOT / "locales" / "de.json").read_text(encoding="utf-8"))
