@@ -85,9 +85,24 @@ def sample(page: Any, cycles: int) -> Sample:
     return Sample(cycles=cycles, **{k: int(figures[k]) for k in Sample.METRICS})
 
 
-def _steady_sample(page: Any, backend: Any, repeats: int) -> Sample:
-    """Several samples in a row, per metric the lowest: what survives garbage collection."""
+#: Refresh cycles the page gets to render pinned data before it is sampled: the emit
+#: after next is only sent once the previous ack was handled (one request in flight).
+SETTLE_CYCLES = 3
+
+
+def _steady_sample(page: Any, backend: Any, repeats: int, pinned: list[Any]) -> Sample:
+    """Several samples in a row, per metric the lowest: what survives garbage collection.
+
+    The backend serves ``pinned`` (and stops evolving) while the page is sampled, so the
+    early and the late sample count the DOM of the same data: the evolving scenario moves
+    shards between states, and a legend entry or a problem line that exists at one moment
+    and not at the other is not a leak. Evolution resumes from ``pinned`` afterwards.
+    """
+    backend.set_clusters(pinned)
+    settled = int(backend.stats()["emits"]) + SETTLE_CYCLES
+    wait_for_cycles(backend, settled, timeout=60, poll=0.1)
     samples = [sample(page, backend.stats()["emits"]) for _ in range(repeats)]
+    backend.set_clusters(pinned, evolve=True)
     low = {k: min(getattr(s, k) for s in samples) for k in Sample.METRICS}
     return Sample(cycles=int(statistics.median(s.cycles for s in samples)), **low)
 
@@ -172,14 +187,15 @@ def run_soak(
 ) -> SoakResult:
     """Let ``page`` refresh against ``backend`` and sample it after the early and late cycles.
 
-    ``backend`` is a :class:`tests.backends.Backend` (anything with ``stats()["emits"]``)
-    whose counters started with the page. Timeouts assume at least ``cycle_rate_floor``
+    ``backend`` is a :class:`tests.backends.Backend` (``stats()["emits"]`` and the cluster
+    control calls) whose counters started with the page. Timeouts assume at least ``cycle_rate_floor``
     cycles per second.
     """
+    pinned = backend.get_clusters()
     wait_for_cycles(
         backend, early_cycles, timeout=early_cycles / cycle_rate_floor + 60, progress=progress
     )
-    early = _steady_sample(page, backend, repeats)
+    early = _steady_sample(page, backend, repeats, pinned)
     started = time.monotonic()
     if progress is not None:
         progress(f"  early sample at {early.cycles} cycles")
@@ -189,5 +205,5 @@ def run_soak(
         timeout=(late_cycles - early.cycles) / cycle_rate_floor + 60,
         progress=progress,
     )
-    late = _steady_sample(page, backend, repeats)
+    late = _steady_sample(page, backend, repeats, pinned)
     return SoakResult(early, late, time.monotonic() - started)

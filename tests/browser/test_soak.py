@@ -3,7 +3,8 @@
 The demo backend evolves its clusters every 50 ms and the page refreshes every 50 ms (the
 configuration allows it), so every cycle renders new data. After ~500 cycles (warmed up:
 past the 10 s request timeout, whose pending timer handles fill up once) and again after
-1,500 the page is sampled after forced garbage collection: Pyodide's wasm memory, the JS
+1,500 the page is sampled after forced garbage collection, both times while the backend
+serves the same pinned data (so a count compares like with like): Pyodide's wasm memory, the JS
 heap, DOM elements, live listener proxies, the applier's key map and Python objects. None
 may grow by more than 5 %. The measuring lives in ``tests/browser/soak.py``.
 
