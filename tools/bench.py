@@ -343,7 +343,10 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
     phone-grade link, against the time the wasm alone takes on the same link.
 
     Only the site's own server is behind the link (the token endpoint and the Socket.IO
-    server answer over loopback). Cold profile per visit, medians of 3, interleaved.
+    server answer over loopback). Cold profile per visit, medians of 3, interleaved. The
+    bare boot of the site's own runtime (``/floor-site-runtime/``: Pyodide with the boot
+    archive, main thread, nothing else) is printed beside it: what the runtime alone costs
+    on this link.
     """
     print(
         f"\nfirst visit through a phone-grade link ({PHONE_LINK.bytes_per_second * 8 / 1e6:.0f}"
@@ -352,15 +355,15 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
     )
     with Backend("node", scenario="degraded") as backend:
         out = work / "phone"
-        build(
+        build_site(  # with the bare-Pyodide pages; its loopback server is not used
             out,
             {
                 "STATUSPAGE_TOKEN_URL": backend.token_url,
                 "STATUSPAGE_WS_URL": backend.ws_url,
                 "STATUSPAGE_MOCK": "never",
             },
-        )
-        (runtime,) = (out / "_r").glob("pyodide-*")
+        ).close()
+        (runtime,) = (r for r in (out / "_r").glob("pyodide-*") if not r.name.endswith("-stock"))
         (out / "wasm-only").mkdir()
         (out / "wasm-only" / "index.html").write_text(WASM_ONLY_PAGE)
         wasm_url = f"/_r/{runtime.name}/pyodide.asm.wasm"
@@ -370,9 +373,10 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
                 PHONE_LINK.ratio(file)  # gzip every file once, before the clock runs
         site = Site(out, PHONE_LINK)
         try:
-            wasm, page = [], []
+            wasm, runtime_boot, page = [], [], []
             for _ in range(PHONE_RUNS):
                 wasm.append(cold_visit(playwright, site, "/wasm-only/"))
+                runtime_boot.append(cold_visit(playwright, site, "/floor-site-runtime/"))
                 page.append(cold_visit(playwright, site, "/"))
         finally:
             site.close()
@@ -381,7 +385,13 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
     beyond = [p for p in page[-1]["paths"] if not p.split("?", 1)[0].endswith(".wasm")]
     _, beyond_gzip = compressed_size(out, beyond)
     samples = ", ".join(f"{v['ready_ms']:.0f}" for v in page)
+    runtime_ms = statistics.median(v["ready_ms"] for v in runtime_boot)
     line("the wasm alone (download)", f"{wasm_ms:.0f} ms", "baseline")
+    line(
+        "  bare boot of the site's runtime (no app, no PyScript)",
+        f"{runtime_ms / wasm_ms:.2f} x the wasm",
+        f"reference  ({runtime_ms:.0f} ms)",
+    )
     line(
         "navigation -> live data",
         f"{page_ms / wasm_ms:.2f} x the wasm",
