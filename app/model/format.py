@@ -44,11 +44,15 @@ class DurationParts:
 
 def split_duration(ms: float) -> DurationParts:
     """Keep the two largest units: "3 days, 4 hours", "4 hours, 12 minutes", "12 seconds"."""
-    total = max(0, int(ms // 1000))
-    values = [total // 86_400, total % 86_400 // 3_600, total % 3_600 // 60, total % 60]
-    first = next((i for i, v in enumerate(values) if v), 3)
-    kept = [v if first <= i <= first + 1 else 0 for i, v in enumerate(values)]
-    return DurationParts(*kept)
+    # Straight-line on purpose: every running cluster's uptime is split on every pass.
+    days, rest = divmod(max(0, int(ms // 1000)), 86_400)
+    if days:
+        return DurationParts(days=days, hours=rest // 3_600)
+    hours, rest = divmod(rest, 3_600)
+    if hours:
+        return DurationParts(hours=hours, minutes=rest // 60)
+    minutes, seconds = divmod(rest, 60)
+    return DurationParts(minutes=minutes, seconds=seconds)
 
 
 class Formatter(Protocol):

@@ -24,6 +24,7 @@ Public names:
     parse_ack(ack, now_ms)        -> Snapshot | AckRejected
     parse_clusters(data, now_ms)  -> Snapshot
     overall_status(clusters)      -> OverallStatus
+    healthy_shards_by_cluster(snapshot) -> dict[int, int]: healthy shards per cluster id
     healthy_cluster_ids(snapshot) -> frozenset[int]: clusters whose every shard is healthy
 
 >>> snap = parse_ack({"success": True, "data": [{"id": 0, "status": "running",
@@ -157,10 +158,22 @@ def overall_status(clusters: tuple[Cluster, ...]) -> OverallStatus:
     return OverallStatus.DEGRADED
 
 
-def healthy_cluster_ids(snapshot: Snapshot) -> frozenset[int]:
-    """Clusters with at least one shard, every one of them healthy (what folds away)."""
+def healthy_shards_by_cluster(snapshot: Snapshot) -> dict[int, int]:
+    """How many of each cluster's reported shards are healthy, by cluster id."""
+    return {c.id: sum(1 for s in c.shards if is_healthy(s.state)) for c in snapshot.clusters}
+
+
+def healthy_cluster_ids(
+    snapshot: Snapshot, healthy_by_cluster: dict[int, int] | None = None
+) -> frozenset[int]:
+    """Clusters with at least one shard, every one of them healthy (what folds away).
+
+    ``healthy_by_cluster``, when the caller already has it, saves a second pass over
+    every shard."""
+    if healthy_by_cluster is None:
+        healthy_by_cluster = healthy_shards_by_cluster(snapshot)
     return frozenset(
-        c.id for c in snapshot.clusters if c.shards and all(is_healthy(s.state) for s in c.shards)
+        c.id for c in snapshot.clusters if c.shards and healthy_by_cluster[c.id] == len(c.shards)
     )
 
 

@@ -140,9 +140,15 @@ OVERALL_STYLES: dict[OverallStatus, StateStyle] = {
 }
 
 
+# Read once from the table above: ``is_healthy`` runs for every shard on every pass.
+_HEALTHY_STATES = frozenset(
+    state for state, style in SHARD_STYLES.items() if style.health is Health.HEALTHY
+)
+
+
 def is_healthy(state: ShardState) -> bool:
     """Whether a shard in ``state`` counts as healthy: the one place this is decided."""
-    return SHARD_STYLES[state].health is Health.HEALTHY
+    return state in _HEALTHY_STATES
 
 
 HEALTH_LABEL_KEYS: dict[Health, str] = {

@@ -16,7 +16,7 @@ from app.model.changelog import ChangeLog
 from app.model.lookup import Located, locate_guild
 from app.model.page_state import PageState, SourceKind
 from app.model.shard_lookup import GuildInput
-from app.model.snapshot import Shard, Snapshot, healthy_cluster_ids
+from app.model.snapshot import Shard, Snapshot, healthy_cluster_ids, healthy_shards_by_cluster
 from app.model.ui_state import UiState
 from app.model.vocabulary import ClusterState, ShardState, is_healthy
 from app.render.memo import Memo
@@ -46,6 +46,7 @@ def count(snapshot: Snapshot) -> Counts:
         by_state[shard.state] += 1
     pings = [s.ping_ms for s in snapshot.shards if s.ping_ms is not None]
     clusters = snapshot.clusters
+    healthy_by_cluster = healthy_shards_by_cluster(snapshot)
     return Counts(
         healthy=sum(n for st, n in by_state.items() if is_healthy(st)),
         ready=by_state[ShardState.READY],
@@ -54,10 +55,8 @@ def count(snapshot: Snapshot) -> Counts:
         members=sum(c.members or 0 for c in clusters),
         average_ping=round(sum(pings) / len(pings)) if pings else None,
         by_state=by_state,
-        healthy_by_cluster={
-            c.id: sum(1 for s in c.shards if is_healthy(s.state)) for c in clusters
-        },
-        healthy_clusters=healthy_cluster_ids(snapshot),
+        healthy_by_cluster=healthy_by_cluster,
+        healthy_clusters=healthy_cluster_ids(snapshot, healthy_by_cluster),
     )
 
 

@@ -188,8 +188,8 @@ def run_soak(
     """Let ``page`` refresh against ``backend`` and sample it after the early and late cycles.
 
     ``backend`` is a :class:`tests.backends.Backend` (``stats()["emits"]`` and the cluster
-    control calls) whose counters started with the page. Timeouts assume at least ``cycle_rate_floor``
-    cycles per second.
+    control calls) whose counters started with the page. Timeouts assume at least
+    ``cycle_rate_floor`` cycles per second.
     """
     pinned = backend.get_clusters()
     wait_for_cycles(

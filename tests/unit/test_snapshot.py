@@ -26,6 +26,7 @@ from app.model.snapshot import (
     Shard,
     Snapshot,
     healthy_cluster_ids,
+    healthy_shards_by_cluster,
     overall_status,
     parse_ack,
     parse_clusters,
@@ -866,3 +867,5 @@ def test_healthy_cluster_ids_are_clusters_with_shards_all_healthy() -> None:
     stopped = f'{{"id": 2, "status": "stopped", "shardList": [4], "createdAt": {CREATED}}}'
     snapshot = parse(ack(f"[{all_ready}, {one_reconnecting}, {stopped}]"))
     assert healthy_cluster_ids(snapshot) == frozenset({0})
+    assert healthy_shards_by_cluster(snapshot) == {0: 2, 1: 1, 2: 0}
+    assert healthy_cluster_ids(snapshot, {0: 2, 1: 1, 2: 0}) == frozenset({0})
