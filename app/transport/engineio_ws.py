@@ -8,7 +8,7 @@ overrides the private seams ``_connect_polling``, ``_connect_websocket`` and
 release must be re-read before the pin moves).
 
 This module never imports ``js``, ``pyodide`` or ``pyscript``: the browser is reached only through
-a :class:`BrowserBridge` that ``app/runtime.py`` builds, so everything here runs under CPython
+a :class:`BrowserBridge` that ``app.runtime`` builds, so everything here runs under CPython
 with fakes.
 
 Public names
@@ -132,7 +132,7 @@ class ProxyLike(Protocol):
 
 @dataclass(frozen=True)
 class BrowserBridge:
-    """Browser capabilities injected into the transport (built for real in ``app/runtime.py``).
+    """Browser capabilities injected into the transport (built for real in ``app.runtime``).
 
     ``open_websocket(url)`` is ``js.WebSocket.new(url)`` and may raise (bad URL, blocked port).
     ``create_proxy(fn)`` is ``pyodide.ffi.create_proxy(fn)``; the result has ``.destroy()``.

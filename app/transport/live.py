@@ -9,7 +9,7 @@ page maps to localized text.
 
 Like :mod:`app.transport.engineio_ws` this module never imports ``js``/``pyodide``/``pyscript``:
 the browser arrives as a :class:`~app.transport.engineio_ws.BrowserBridge` and a
-:data:`FetchJson` function, both built by ``app/runtime.py``.
+:data:`FetchJson` function, both built by ``app.runtime``.
 
 Public names
 ------------

@@ -18,7 +18,11 @@ from app.ports import UiEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLY_JS = (ROOT / "static" / "apply.js").read_text(encoding="utf-8")
-RUNTIME = ROOT / "app" / "runtime.py"
+RUNTIME = ROOT / "app" / "runtime"  # the seam's package: every module of it is read
+
+
+def runtime_source() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(RUNTIME.glob("*.py")))
 
 
 def js_block(opening: str) -> str:
@@ -58,7 +62,7 @@ def js_params(function_name: str) -> int:
 def runtime_sends() -> dict[str, set[int]]:
     """Every ``self._send("name", *args)`` in the runtime: name -> argument counts."""
     sends: dict[str, set[int]] = {}
-    for node in ast.walk(ast.parse(RUNTIME.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(runtime_source())):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -110,7 +114,7 @@ def test_ui_event_fields_match_describe_ui() -> None:
 def test_event_description_fields_are_the_ones_the_runtime_reads() -> None:
     describe = js_block("function describe(event, target, id) {")
     described = js_keys(describe.split("JSON.stringify({", 1)[1].rsplit("}", 1)[0])
-    runtime = RUNTIME.read_text(encoding="utf-8")
+    runtime = runtime_source()
     read = set(re.findall(r'description(?:\["|\.get\(")([a-z_]+)"', runtime))
     read |= set(re.findall(r'\bevent\["([a-z_]+)"\]', runtime))
     assert described == read
@@ -118,7 +122,7 @@ def test_event_description_fields_are_the_ones_the_runtime_reads() -> None:
 
 def test_boot_fields_are_the_ones_the_runtime_reads() -> None:
     boot = js_keys(js_block("function boot() {").split("JSON.stringify({", 1)[1])
-    runtime = RUNTIME.read_text(encoding="utf-8")
+    runtime = runtime_source()
     read = set(re.findall(r'page\["([A-Za-z_]+)"\]', runtime))
     read |= set(re.findall(r'"statuspage-[a-z]+": "([a-z]+)"', runtime))
     assert boot == read

@@ -1,6 +1,6 @@
 """Unit tests for app.transport.engineio_ws: engine.io v4 over a fake browser WebSocket.
 
-The fakes here stand in for what ``app/runtime.py`` injects in the browser: ``FakeWebSocket``
+The fakes here stand in for what ``app.runtime`` injects in the browser: ``FakeWebSocket``
 implements ``JsWebSocketLike`` and lets a test (or a scripted fake server) deliver open, message,
 error and close events; ``FakeBridge`` builds them and counts proxies. test_live_source.py
 imports these fakes as ``tests.unit.test_engineio_ws``.

@@ -495,8 +495,6 @@ LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "lo
 # (file relative to app/, literal) -> why it is not user-visible text.
 ALLOWED_LITERALS = {
     ("render/report.py", "%Y-%m-%d %H:%M:%S"): "strftime format of the UTC time",
-    ("runtime.py", "(prefers-reduced-motion: reduce)"): "CSS media query",
-    ("runtime.py", "(prefers-color-scheme: dark)"): "CSS media query",
     ("transport/engineio_ws.py", "client close"): "WebSocket close reason (protocol, not shown)",
 }
 # Attributes whose values are read out or shown to the visitor.
