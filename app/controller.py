@@ -4,7 +4,8 @@ Data flows one way: source -> ``parse_ack`` -> ``PageState`` -> ``PageView`` -> 
 of DOM operations. The controller holds the only mutable state: ``state`` (the data and
 the link), ``ui`` (the visitor's choices, changed only by ``app.reducer.reduce``) and
 the change log. Whatever changes any of them calls ``invalidate()``; one painter task
-draws the page once for everything that changed since it last drew (``paint``). The
+draws the page once for everything that changed since it last drew (``paint``, which
+hands the pass to ``app.painter.Painter``). The
 browser is reached through ``app.ports.BrowserPort`` (``app.runtime.Browser`` in the
 page, a fake in tests).
 
@@ -27,10 +28,10 @@ from app.model.mock_policy import MockPolicy, should_use_mock
 from app.model.page_state import PageState, SourceKind
 from app.model.scheduler import Scheduler
 from app.model.shard_lookup import parse_guild_input
-from app.model.snapshot import AckRejected, Snapshot, parse_ack
+from app.model.snapshot import AckRejected, parse_ack
 from app.model.ui_state import UiState
-from app.model.vocabulary import OverallStatus
 from app.model.watch import Permission, Watch
+from app.painter import Painter
 from app.ports import BrowserPort, SourceFactory
 from app.reducer import (
     AskNotifications,
@@ -48,8 +49,7 @@ from app.reducer import (
     StoreWatch,
     reduce,
 )
-from app.render.favicon import FAVICON_SIZE, favicon_drawing
-from app.render.page import PageView, Rendered
+from app.render.page import PageView
 from app.render.report import diagnostics_report
 from app.transport.source import SourceUnavailable, StatusSource
 from app.watcher import Watcher
@@ -108,12 +108,6 @@ class Controller:
         self.watcher = Watcher(browser, catalogue)  # issue 15
         self._wake = asyncio.Event()  # the refresh loop has something to reconsider
         self._dirty = asyncio.Event()  # the page needs drawing
-        self._after_paint: list[FocusShard] = []
-        self._last: Rendered | None = None
-        self._scrolled_to: int | None = None
-        self._rendered_snapshot: Snapshot | None = None
-        self._favicon_status: OverallStatus | None = None
-        self._ready = False
         self._live: StatusSource | None = None
         self._mock: StatusSource | None = None
         self._live_shown = False
@@ -121,6 +115,7 @@ class Controller:
         self._closed = False
         # Issue 14: the last known status painted before Python started.
         self.cached = CachedView(browser, view, catalogue.locale, config.version)
+        self.painter = Painter(browser, self.cached, monotonic)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -350,12 +345,11 @@ class Controller:
         elif isinstance(effect, HideDetails):
             b.hide_details()
         elif isinstance(effect, FocusShard):
-            # After the pass that makes it the grid's tab stop.
-            self._after_paint.append(effect)
+            self.painter.focus_after_next_pass(effect.shard_id)
             self.invalidate()
         elif isinstance(effect, SetGuildParam):
             guild = None if effect.guild_id is None else str(effect.guild_id)
-            self._scrolled_to = None
+            self.painter.scroll_again()
             self.dispatch(SearchChanged(b.replace_query_param("guild", guild)))
         elif isinstance(effect, CopyDiagnostics):
             self._tasks.append(asyncio.ensure_future(self._copy_diagnostics()))
@@ -366,11 +360,12 @@ class Controller:
 
     async def _copy_diagnostics(self) -> None:
         self.paint()  # the report says what the page says now
-        assert self._last is not None
+        said = self.painter.last
+        assert said is not None
         text = diagnostics_report(
             self.t,
-            lookup=self._last.lookup_text,
-            overall=self._last.status_label,
+            lookup=said.lookup_text,
+            overall=said.status_label,
             now_ms=self.browser.now_ms(),
             version=self.config.version,
             source=self.state.source.value if self.state.source else "none",
@@ -401,36 +396,6 @@ class Controller:
         self._dirty.set()
 
     def paint(self) -> None:
-        """One render pass: the view's operations and everything around them, one flush."""
+        """Draw now, once, everything that changed (``app.painter``)."""
         self._dirty.clear()
-        b = self.browser
-        started = self.monotonic()
-        now = b.now_ms()
-        rendered = self._last = self.cached.render(self.state, self.ui, now, self.changes)
-        b.apply(rendered.ops)
-        b.set_title(rendered.title)
-        found = rendered.found_shard
-        if found is not None and found != self._scrolled_to:
-            self._scrolled_to = found
-            b.scroll_to_shard(found)
-        if self.ui.open_shard is not None:
-            b.show_details(self.ui.open_shard)
-        status = rendered.status
-        if status is not None and status is not self._favicon_status:
-            b.set_favicon(favicon_drawing(status), FAVICON_SIZE)
-            if self._favicon_status is not None:
-                # Only a change is announced; the first answer and routine refreshes are not.
-                b.announce(rendered.status_label)
-            self._favicon_status = status
-        if not self._ready and self.state.snapshot is not None:
-            self._ready = True
-            b.mark_ready()
-        for focus in self._after_paint:
-            b.focus_shard(focus.shard_id)
-        self._after_paint.clear()
-        kind = "data" if self.state.snapshot is not self._rendered_snapshot else "view"
-        self._rendered_snapshot = self.state.snapshot
-        b.record_render(kind, (self.monotonic() - started) * 1000)
-        self.cached.rendered(self.state, kind == "data", now)  # issue 14: kept if live
-        # Everything above reaches the page as one call (one round trip from a worker).
-        b.flush()
+        self.painter.paint(self.state, self.ui, self.changes)

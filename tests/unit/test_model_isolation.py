@@ -39,6 +39,7 @@ PURE_MODULES = [
     "app.render.favicon",
     "app.ports",
     "app.watcher",
+    "app.painter",
     "app.cached_view",
     "app.render.cached",
     "app.render.regions.watch",
