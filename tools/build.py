@@ -46,6 +46,11 @@ sys.path.insert(0, str(ROOT))
 from app.model.config import Config, ConfigError, config_from_env  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 from tools import artwork  # noqa: E402
+from tools.lazy_imports import (  # noqa: E402
+    BUNDLE_PATCHES,
+    patched_source,
+    patched_stdlib,
+)
 
 SITE_URL_DEFAULT = "https://status.supportmail.dev"
 PYODIDE_FILES = (
@@ -76,14 +81,18 @@ PRECOMPILE_TOOLS = (
 # The packages' own __init__ imports every server, manager and ASGI/WSGI/Tornado glue
 # module they have; the page is a client only. Replaced in the bundle by what the page
 # uses, so precompile.py can leave out every module the page never imports
-# (socketio's base client reads ``engineio.Client.reason``, hence engineio's Client).
+# (socketio's base client reads ``engineio.Client.reason``, which BaseClient defines).
 CLIENT_ONLY_INITS = {
     "socketio/__init__.py": b"from .async_client import AsyncClient\n\n__all__ = ['AsyncClient']\n",
     "engineio/__init__.py": (
-        b"from .client import Client\nfrom .async_client import AsyncClient\n\n"
+        b"from .async_client import AsyncClient\n"
+        b"# socketio's base client reads Client.reason (defined on BaseClient); the sync\n"
+        b"# client itself (threads, requests, websocket-client) is never used here.\n"
+        b"from .base_client import BaseClient as Client\n\n"
         b"__all__ = ['AsyncClient', 'Client']\n"
     ),
 }
+BUNDLE_PATCHED = {patch.path for patch in BUNDLE_PATCHES}
 PRECOMPILE_KEEP = 8  # cached results kept (one per distinct app bundle)
 
 
@@ -144,6 +153,9 @@ def app_bundle(wheels: list[Path]) -> bytes:
                     if top.endswith(".dist-info") or info.is_dir():
                         continue
                     data = CLIENT_ONLY_INITS.get(info.filename) or source.read(info)
+                    if info.filename in BUNDLE_PATCHED:
+                        text = patched_source(info.filename, data.decode(), BUNDLE_PATCHES)
+                        data = text.encode()
                     bundle.writestr(_stable_info(info.filename), data)
     return buffer.getvalue()
 
@@ -639,7 +651,7 @@ def build(out: Path, env: dict[str, str]) -> Config:
     out.mkdir(parents=True)
     site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT, boot_limits(env))
     stdlib, stdlib_rest, bundle = precompiled(
-        (ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").read_bytes(),
+        patched_stdlib((ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").read_bytes()),
         app_bundle(fetch_wheels(pinned_browser_requirements())),
     )
     pyodide, pyscript = site.copy_runtime(stdlib, stdlib_rest)

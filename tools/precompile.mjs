@@ -57,6 +57,9 @@ const pyscript = pyscriptPackage(distDir);
 if (pyscript) writeTree(join(workDir, "pyscript_package"), pyscript);
 const script = fileURLToPath(new URL("precompile.py", import.meta.url));
 const pyodide = await loadPyodide({
+  // The standard library as the page gets it (tools/lazy_imports.py patched it), so the
+  // modules Pyodide imports at start, which precompile.py measures, are the page's.
+  stdLibURL: join(workDir, "python_stdlib.zip"),
   // No column tables (PEP 657) in the bytecode: a third of its size; tracebacks keep lines.
   env: { HOME: "/home/pyodide", PYTHONNODEBUGRANGES: "1" },
   stdout: line => console.log(line),

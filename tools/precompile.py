@@ -31,23 +31,46 @@ In ``/work`` (the mounted work directory), every archive of deflated entries (se
   wheels that the app imports; the rest of the wheels is left out.
 
 Docstrings that nothing reads are left out of the bytecode (``without_docstrings``).
+
+The standard library it gets is already patched by tools/lazy_imports.py (imports boot
+never uses moved to where they are used), and the launcher boots Pyodide on that patched
+archive, so the boot set measured here is what the page imports. Frozen modules (os,
+site, codecs, importlib's bootstrap, ...) are left out of it: the interpreter carries
+them, and it never reads their copy in the archive.
 """
 
-import ast
-import importlib.util
 import sys
-import zipfile
-from importlib._bootstrap_external import _code_to_hash_pyc  # type: ignore[attr-defined]
-from pathlib import Path
 
 WORK = "/work"
-BUNDLE_DIR = "/tmp/bundle"
+BUNDLE = f"{WORK}/app.zip"
 # Imported at boot by PyScript's own Python (pyscript.display, unpacking the bundle), which
 # does not exist under Node. A module missing here still works; it is compiled at boot.
-PYSCRIPT_IMPORTS = ("html", "html.entities", "encodings.cp437")
+PYSCRIPT_IMPORTS = ("html", "encodings.cp437")
 # The app's entry points (app.main imports the page; the live source and pyodide.http are
 # imported lazily, when the page goes live).
 APP_IMPORTS = ("app.main", "app.transport.live", "pyodide.http")
+
+# The boot set is every module imported up to here: Pyodide's own start, then the entry
+# points (the bundle is imported from its zip, as the page does). It is taken before this
+# tool imports anything of its own: an import of, say, zipfile here would otherwise put
+# zipfile in the boot archive, or hide that the page imports it.
+sys.path.insert(0, BUNDLE)
+for _name in PYSCRIPT_IMPORTS + APP_IMPORTS:
+    __import__(_name)
+# Frozen modules (os, site, codecs, importlib's bootstrap, zipimport, ...) carry a
+# ``__file__`` in the archive but are loaded from the interpreter itself, never from it.
+BOOT_FILES = [
+    getattr(module, "__file__", None)
+    for module in list(sys.modules.values())
+    if getattr(getattr(module, "__spec__", None), "origin", None) != "frozen"
+]
+
+import ast  # noqa: E402
+import importlib.util  # noqa: E402
+import zipfile  # noqa: E402
+from importlib._bootstrap_external import _code_to_hash_pyc  # type: ignore[attr-defined]  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 # Pyodide's own packages read docstrings (``_pyodide.docstring``): compiled as they are.
 KEEP_DOCSTRINGS = ("_pyodide", "pyodide")
 # In the boot archive: PyScript's package bytecode, copied out by sitecustomize.
@@ -57,14 +80,13 @@ LEVEL = 9
 
 
 def stdlib_zip_path() -> str:
-    return next(path for path in sys.path if path.endswith(".zip"))
+    return next(path for path in sys.path if path.endswith(".zip") and path != BUNDLE)
 
 
 def modules_in(archive: str) -> set[str]:
-    """Paths inside ``archive`` of the modules imported so far."""
+    """Paths inside ``archive`` of the modules in the boot set."""
     prefix = archive + "/"
-    files = (getattr(module, "__file__", None) for module in list(sys.modules.values()))
-    return {f[len(prefix) :] for f in files if isinstance(f, str) and f.startswith(prefix)}
+    return {f[len(prefix) :] for f in BOOT_FILES if isinstance(f, str) and f.startswith(prefix)}
 
 
 def pyc(source: bytes, filename: str, checked: bool = False, strip: bool = False) -> bytes:
@@ -175,17 +197,41 @@ def split_stdlib(archive: str, boot: set[str]) -> None:
     print(f"precompile: {len(rest_modules)} standard library modules left for lazy import")
 
 
+def check_lazy_imports() -> None:
+    """What tools/lazy_imports.py wrote down about the modules it made lazy holds in this
+    Pyodide: asyncio's lazy names are its submodules' ``__all__``, and the constants in
+    ``asyncio.events`` are the values of the names they replaced. Imported here, after
+    the boot set was taken."""
+    import asyncio
+    import socket
+    import subprocess
+
+    lazy: dict[str, tuple[str, ...]] = asyncio._LAZY  # type: ignore[attr-defined]
+    for submodule, names in lazy.items():
+        module = importlib.import_module(f"asyncio.{submodule}")
+        if set(names) != set(module.__all__):
+            raise SystemExit(
+                f"precompile: asyncio.{submodule}.__all__ is {module.__all__}, but"
+                f" tools/lazy_imports.py lists {names}"
+            )
+    events = importlib.import_module("asyncio.events")
+    expected = {
+        "_AF_UNSPEC": socket.AF_UNSPEC,
+        "_AI_PASSIVE": socket.AI_PASSIVE,
+        "_PIPE": subprocess.PIPE,
+    }
+    for name, value in expected.items():
+        if getattr(events, name) != value:
+            raise SystemExit(f"precompile: asyncio.events.{name} is not {value!r}")
+
+
 def main() -> None:
     archive = stdlib_zip_path()
-    with zipfile.ZipFile(f"{WORK}/app.zip") as bundle:
-        bundle.extractall(BUNDLE_DIR)
-    sys.path.insert(0, BUNDLE_DIR)
-    for name in PYSCRIPT_IMPORTS + APP_IMPORTS:
-        __import__(name)
     boot = modules_in(archive)
+    check_lazy_imports()
     # What boot imports of the bundle: all of app/, and of the wheels only what the app
     # reaches (python-socketio and engineio also bring servers, managers, ASGI/WSGI glue).
-    bundled = modules_in(BUNDLE_DIR)
+    bundled = modules_in(BUNDLE)
     split_stdlib(archive, boot)
 
     compiled = dropped = 0

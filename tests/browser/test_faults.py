@@ -196,7 +196,7 @@ HEALTHY = "html[data-source='live'][data-connection='connected']:not([data-stale
 
 
 @pytest.fixture
-def page(shared: Watched, server: Backend, shared_context: Any) -> Iterator[Any]:
+def page(shared: Watched, server: Backend, shared_context: Any, site: Served) -> Iterator[Any]:
     """The shared page, healthy, with faults cleared and the server's counters at zero."""
     shared_context.set_offline(False)
     if server.frozen or not server.alive():
@@ -211,6 +211,10 @@ def page(shared: Watched, server: Backend, shared_context: Any) -> Iterator[Any]
     assert shared.page_errors == [], shared.page_errors
     assert not [e for e in shared.console_errors if "Traceback" in e], shared.console_errors
     assert not [u for u in shared.requests if "/mock/" in u], "preview data was requested"
+    # Faults take the code paths boot does not (reconnects, timeouts, errors): none of
+    # them imports a module that boot left out (tools/lazy_imports.py).
+    rest = [path for path, _ in site.server.sent if path.endswith("python_stdlib_rest.zip")]
+    assert rest == [], "a fault path imported a module that boot left out"
 
 
 # --------------------------------------------------------------------------- the promises
