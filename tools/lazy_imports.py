@@ -1,8 +1,8 @@
 """Imports the page never uses at boot, made lazy in the standard library it ships.
 
-Pyodide imports 194 modules before the page's own code runs, and every one of them is
-in the boot archive (tools/precompile.py), so it crosses the visitor's link and is
-loaded before Python can start. Some come in only because one module imports another
+Pyodide as shipped imports 194 modules before the page's own code runs, and each one
+that is not frozen into the interpreter goes into the boot archive (tools/precompile.py):
+it crosses the visitor's link and is loaded before Python can start. Some come in only because one module imports another
 at its top for a function that boot never calls: Pyodide's package loader imports
 ``zipfile``, ``shutil`` and ``tempfile`` (and through them bz2, lzma, zstd) to install
 wheels, the page installs none; ``asyncio`` imports its streams, subprocesses and the Unix
