@@ -2,11 +2,12 @@
 
 Pyodide as shipped imports 194 modules before the page's own code runs, and each one
 that is not frozen into the interpreter goes into the boot archive (tools/precompile.py):
-it crosses the visitor's link and is loaded before Python can start. Some come in only because one module imports another
-at its top for a function that boot never calls: Pyodide's package loader imports
-``zipfile``, ``shutil`` and ``tempfile`` (and through them bz2, lzma, zstd) to install
-wheels, the page installs none; ``asyncio`` imports its streams, subprocesses and the Unix
-selector loop, and Pyodide replaces that loop with its own.
+it crosses the visitor's link and is loaded before Python can start. Some come in only
+because one module imports another at its top for a function that boot never calls:
+Pyodide's package loader imports ``zipfile``, ``shutil`` and ``tempfile`` (and through
+them bz2, lzma, zstd) to install wheels, the page installs none; ``asyncio`` imports its
+streams, subprocesses and the Unix selector loop, and Pyodide replaces that loop with
+its own.
 
 Each ``Patch`` here moves such an import to where it is used. The module still works
 as before when its function is called: the import then happens, from the rest archive
