@@ -37,14 +37,13 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-import urllib.parse
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.model.config import Config, ConfigError, config_from_env  # noqa: E402
+from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 from app.model.mock_policy import MockPolicy  # noqa: E402
 from tools import artwork  # noqa: E402
@@ -357,11 +356,6 @@ def preload_links(site: Site, pyodide: str, pyscript: str) -> list[str]:
     return links
 
 
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def connection_hints(config: Config) -> list[str]:
     """Opens the way to the bot's endpoints while the runtime downloads.
 
@@ -375,7 +369,7 @@ def connection_hints(config: Config) -> list[str]:
     """
     if config.mock is MockPolicy.ALWAYS:
         return []
-    token_origin, ws_origin = (_origin(url) for url in (config.token_url, config.ws_url))
+    token_origin, ws_origin = (origin(url) for url in (config.token_url, config.ws_url))
     hints = [f'<link rel="preconnect" href="{html.escape(token_origin)}" crossorigin>']
     if ws_origin != token_origin:
         hints.append(f'<link rel="dns-prefetch" href="{html.escape(ws_origin)}">')

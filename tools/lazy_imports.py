@@ -37,6 +37,16 @@ class Patch:
     count: int = 1  # how often ``old`` is there; every occurrence is replaced
 
 
+def moved_import(path: str, statement: str, first_use: str, why: str) -> tuple[Patch, Patch]:
+    """The two patches that take the top-level ``statement`` out of ``path`` and put it,
+    indented alike, on the line before ``first_use`` (a line of the function using it)."""
+    indent = first_use[: len(first_use) - len(first_use.lstrip())]
+    return (
+        Patch(path, f"{statement}\n", "", why),
+        Patch(path, first_use, f"{indent}{statement}\n\n{first_use}", "first use"),
+    )
+
+
 MARK = "# statuspage build (tools/lazy_imports.py): "
 
 LAZY_SHUTIL = f"""{MARK}shutil (and zipfile, tarfile, bz2, lzma, zstd
@@ -130,41 +140,23 @@ PATCHES = (
         "def _register_wheel_format() -> None:\n    shutil.register_archive_format(",
         "registered on first use of shutil (LAZY_SHUTIL), not at import",
     ),
-    Patch(
+    *moved_import(
         "pyodide/common.py",
-        "import shutil\n",
-        "",
-        "install_files only",
-    ),
-    Patch(
-        "pyodide/common.py",
+        "import shutil",
         "            shutil.copy2(src_file, dst_file)",
-        "            import shutil\n\n            shutil.copy2(src_file, dst_file)",
         "install_files only",
     ),
-    Patch(
+    *moved_import(
         "html/__init__.py",
-        "from html.entities import html5 as _html5\n",
-        "",
+        "from html.entities import html5 as _html5",
+        "        if s in _html5:",
         "the entity table (30 KB) serves unescape only; PyScript imports html for escape",
     ),
-    Patch(
-        "html/__init__.py",
-        "        if s in _html5:",
-        "        from html.entities import html5 as _html5\n\n        if s in _html5:",
-        "unescape's replacement function, first use of the table",
-    ),
-    Patch(
+    *moved_import(
         "subprocess.py",
-        "import locale\n",
-        "",
-        "the locale encoding is read for text mode only, which the page never runs",
-    ),
-    Patch(
-        "subprocess.py",
+        "import locale",
         "        return locale.getencoding()",
-        "        import locale\n\n        return locale.getencoding()",
-        "_text_encoding, first use",
+        "the locale encoding is read for text mode only, which the page never runs",
     ),
     Patch("asyncio/events.py", "import socket\n", "", "see EVENTS_DEFAULTS"),
     Patch("asyncio/events.py", "import subprocess\n", "", "see EVENTS_DEFAULTS"),
@@ -244,30 +236,17 @@ PATCHES = (
 
 # python-engineio 4.15.1 (pinned), in the app bundle (tools/build.py ``app_bundle``).
 BUNDLE_PATCHES = (
-    Patch(
+    *moved_import(
         "engineio/async_client.py",
-        "from http.cookies import SimpleCookie\n",
-        "",
+        "from http.cookies import SimpleCookie",
+        "                ck = SimpleCookie(headers[header])",
         "cookies from the HTTP transport; the page's transport is the browser's WebSocket",
     ),
-    Patch(
+    *moved_import(
         "engineio/async_client.py",
-        "                ck = SimpleCookie(headers[header])",
-        "                from http.cookies import SimpleCookie\n\n"
-        "                ck = SimpleCookie(headers[header])",
-        "first use",
-    ),
-    Patch(
-        "engineio/async_client.py",
-        "import ssl\n",
-        "",
-        "an SSL context for aiohttp's WebSocket; the browser's WebSocket does its own TLS",
-    ),
-    Patch(
-        "engineio/async_client.py",
+        "import ssl",
         "            ssl_context = ssl.create_default_context()",
-        "            import ssl\n\n            ssl_context = ssl.create_default_context()",
-        "first use",
+        "an SSL context for aiohttp's WebSocket; the browser's WebSocket does its own TLS",
     ),
 )
 

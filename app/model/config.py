@@ -54,8 +54,8 @@ class Config:
     @property
     def connect_origins(self) -> tuple[str, ...]:
         """Origins the page talks to besides its own (for the CSP and request audits)."""
-        origins = [_origin(self.token_url)]
-        ws = _origin(self.ws_url)
+        origins = [origin(self.token_url)]
+        ws = origin(self.ws_url)
         origins += [ws, ws.replace("http", "ws", 1)]
         return tuple(dict.fromkeys(origins))
 
@@ -140,6 +140,7 @@ def _whole_seconds(name: str, value: str) -> int:
     return seconds
 
 
-def _origin(url: str) -> str:
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
