@@ -46,9 +46,10 @@ sys.path.insert(0, str(ROOT))
 from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 from app.model.mock_policy import MockPolicy  # noqa: E402
-from tools import artwork  # noqa: E402
+from tools import artwork, bytecode_cache  # noqa: E402
 from tools.lazy_imports import (  # noqa: E402
     BUNDLE_PATCHES,
+    PATCHES,
     patched_source,
     patched_stdlib,
 )
@@ -672,7 +673,12 @@ def build(out: Path, env: dict[str, str]) -> Config:
     out.mkdir(parents=True)
     site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT, boot_limits(env))
     stdlib, stdlib_rest, bundle = precompiled(
-        patched_stdlib((ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").read_bytes()),
+        bytecode_cache.with_module(
+            patched_stdlib(
+                (ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").read_bytes(),
+                PATCHES + bytecode_cache.PATCHES,
+            )
+        ),
         app_bundle(fetch_wheels(pinned_browser_requirements())),
     )
     pyodide, pyscript = site.copy_runtime(stdlib, stdlib_rest)

@@ -266,10 +266,10 @@ def patched_source(path: str, source: str, patches: tuple[Patch, ...] = PATCHES)
     return source
 
 
-def patched_stdlib(archive: bytes) -> bytes:
-    """Pyodide's ``python_stdlib.zip`` with ``PATCHES`` applied; entries keep their order,
-    names and compression."""
-    paths = {patch.path for patch in PATCHES}
+def patched_stdlib(archive: bytes, patches: tuple[Patch, ...] = PATCHES) -> bytes:
+    """Pyodide's ``python_stdlib.zip`` with ``patches`` applied (by default this module's
+    table); entries keep their order, names and compression."""
+    paths = {patch.path for patch in patches}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(out, "w") as target:
         missing = paths - set(source.namelist())
@@ -278,6 +278,6 @@ def patched_stdlib(archive: bytes) -> bytes:
         for info in source.infolist():
             data = source.read(info)
             if info.filename in paths:
-                data = patched_source(info.filename, data.decode()).encode()
+                data = patched_source(info.filename, data.decode(), patches).encode()
             target.writestr(info, data)
     return out.getvalue()

@@ -64,15 +64,21 @@ BOOT_FILES = [
     for module in list(sys.modules.values())
     if getattr(getattr(module, "__spec__", None), "origin", None) != "frozen"
 ]
+# The source that dataclasses and namedtuple generated on the way, as (mode, source): the
+# page's boot generates the same (static/_bytecode_cache.py).
+BOOT_GENERATED = list(sys.modules["_bytecode_cache"].MISSES)
 
 import ast  # noqa: E402
 import importlib.util  # noqa: E402
+import marshal  # noqa: E402
 import zipfile  # noqa: E402
 from importlib._bootstrap_external import _code_to_hash_pyc  # type: ignore[attr-defined]  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 # Pyodide's own packages read docstrings (``_pyodide.docstring``): compiled as they are.
 KEEP_DOCSTRINGS = ("_pyodide", "pyodide")
+# Filled in with the table of generated code (static/_bytecode_cache.py).
+BYTECODE_CACHE = "_bytecode_cache.py"
 # In the boot archive: PyScript's package bytecode, copied out by sitecustomize.
 CACHE_DIR = "_pyscript_pycache"
 STABLE_DATE = (2020, 1, 1, 0, 0, 0)
@@ -183,6 +189,8 @@ def split_stdlib(archive: str, boot: set[str]) -> None:
                 small.writestr(entry(f"{CACHE_DIR}/{name}"), code, compresslevel=LEVEL)
             for info in infos:
                 data = source.read(info)
+                if info.filename == BYTECODE_CACHE:
+                    data = bytecode_cache_source(data)
                 if info.filename in boot:
                     top = info.filename.split("/", 1)[0]
                     strip = top not in KEEP_DOCSTRINGS
@@ -195,6 +203,21 @@ def split_stdlib(archive: str, boot: set[str]) -> None:
                 else:
                     rest.writestr(entry(info.filename), data, compresslevel=LEVEL)
     print(f"precompile: {len(rest_modules)} standard library modules left for lazy import")
+
+
+def bytecode_cache_source(source: bytes) -> bytes:
+    """``_bytecode_cache.py`` with its table: the code objects for ``BOOT_GENERATED``,
+    compiled as ``exec``/``eval`` would have compiled them in the page (in a module
+    without ``__future__`` imports, as dataclasses and collections are)."""
+    table = {
+        (mode, text): compile(text, "<string>", mode, dont_inherit=True)
+        for mode, text in BOOT_GENERATED
+    }
+    placeholder = b'MARSHALLED = b""'
+    if source.count(placeholder) != 1:
+        raise SystemExit("precompile: _bytecode_cache.py has no MARSHALLED placeholder")
+    print(f"precompile: {len(table)} generated sources compiled at build")
+    return source.replace(placeholder, b"MARSHALLED = " + repr(marshal.dumps(table)).encode())
 
 
 def check_lazy_imports() -> None:

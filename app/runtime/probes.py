@@ -7,7 +7,13 @@ import sys
 
 from app.runtime.ffi import proxies_alive
 
-__all__ = ["compiled_from_source", "diagnostics", "import_probe", "live_proxy_count"]
+__all__ = [
+    "compiled_from_source",
+    "diagnostics",
+    "generated_compiled",
+    "import_probe",
+    "live_proxy_count",
+]
 
 
 def live_proxy_count() -> int:
@@ -34,6 +40,7 @@ def diagnostics() -> str:
             "py_objects": len(gc.get_objects()),
             "wasm_bytes": int(pyodide_js._module.HEAPU8.length),
             "compiled_from_source": compiled_from_source(),
+            "generated_compiled": generated_compiled(),
         }
     )
 
@@ -50,6 +57,15 @@ def import_probe(name: str) -> str:
     return json.dumps(
         {"file": getattr(module, "__file__", None), "compiled_from_source": compiled_from_source()}
     )
+
+
+def generated_compiled() -> list[str]:
+    """The first line of each source that ``@dataclass`` or ``namedtuple`` generated and
+    this interpreter compiled, because the build's table (static/_bytecode_cache.py) did
+    not have it; empty where the table is missing (CPython's own standard library)."""
+    cache = sys.modules.get("_bytecode_cache")
+    misses: list[tuple[str, str]] = getattr(cache, "MISSES", [])
+    return [source.split("\n", 1)[0][:120] for _, source in misses]
 
 
 def compiled_from_source() -> list[str]:

@@ -88,17 +88,23 @@ def test_without_module_workers_python_runs_on_the_main_thread(
 
 def test_mock_boot_compiles_no_python_source(mock_site: Served, watched: Watched) -> None:
     """Every module imported until data-ready (Pyodide's, PyScript's, the app's, the
-    standard library's) is loaded from the bytecode the build made."""
+    standard library's) is loaded from the bytecode the build made, and so is every
+    method that @dataclass and namedtuple generate (static/_bytecode_cache.py)."""
     page = open_page(watched, f"{mock_site.url}/?scenario=operational")
-    assert python_diagnostics(page)["compiled_from_source"] == []
+    diagnostics = python_diagnostics(page)
+    assert diagnostics["compiled_from_source"] == []
+    assert diagnostics["generated_compiled"] == []
 
 
 def test_live_boot_compiles_no_python_source(sites_dir: Path, watched: Watched) -> None:
-    """Going live imports python-socketio, engineio and pyodide.http: bytecode too."""
+    """Going live imports python-socketio, engineio and pyodide.http: bytecode too, and
+    their generated methods come from the build's table."""
     with Backend("python") as backend, serve_live(backend, sites_dir, PUBLIC_HOST) as served:
         page = open_page(watched, served.url + "/")
         assert page.get_attribute("html", "data-source") == "live"
-        assert python_diagnostics(page)["compiled_from_source"] == []
+        diagnostics = python_diagnostics(page)
+        assert diagnostics["compiled_from_source"] == []
+        assert diagnostics["generated_compiled"] == []
 
 
 def test_preloaded_runtime_files_are_downloaded_once(
