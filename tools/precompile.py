@@ -19,7 +19,9 @@ In ``/work`` (the mounted work directory), every archive of deflated entries (se
 - ``python_stdlib.zip`` → ``python_stdlib.out.zip``, the boot archive: bytecode for every
   module imported at boot (what Pyodide imports for itself, what PyScript's own Python
   imports, everything the app's entry points import), ``sitecustomize`` (from
-  ``sitecustomize.py``, see there) and, when the launcher found it
+  ``sitecustomize.py``, see there), ``_bytecode_cache`` with the code objects for the
+  methods dataclasses and namedtuple generated during this boot (``BOOT_GENERATED``;
+  see static/_bytecode_cache.py) and, when the launcher found it
   (``pyscript_package/``), *checked* bytecode for PyScript's own package, which
   sitecustomize copies to ``pyscript/__pycache__/`` at start. PyScript writes that
   package's sources at boot, right next to it, and imports them: the import uses the
