@@ -26,7 +26,7 @@ from app.model.i18n import Catalogue
 from app.model.link import Connection, Reason
 from app.model.mock_policy import MockPolicy, should_use_mock
 from app.model.page_state import PageState, SourceKind
-from app.model.scheduler import Scheduler
+from app.model.scheduler import Outcome, Scheduler
 from app.model.shard_lookup import parse_guild_input
 from app.model.snapshot import AckRejected, parse_ack
 from app.model.ui_state import UiState
@@ -62,6 +62,9 @@ _TICK_SECONDS = 1.0
 _FIRST_CONNECT_GRACE_SECONDS = 4.0
 # Upper bound on one refresh, ack timeout and first-connection grace included.
 _REFRESH_DEADLINE_SECONDS = 20.0
+# Failed asks that reached the bot's server: they count as a busy server; the others
+# (not connected, the connection dropped while waiting) never reached it.
+_UNANSWERED = {Reason.ACK_TIMEOUT: Outcome.NO_ANSWER, Reason.ACK_ERROR: Outcome.NO_ANSWER}
 _UI_EVENT_KINDS = ("click", "keydown", "input", "focusin", "focusout", "pointerover", "pointerout")
 
 
@@ -166,16 +169,18 @@ class Controller:
             now = self.monotonic()
             if self.scheduler.due(now):
                 self.scheduler.on_request_started(now)
-                ok = False
+                outcome = Outcome.NOT_ASKED
                 try:
-                    ok = await asyncio.wait_for(self.refresh(), _REFRESH_DEADLINE_SECONDS)
+                    outcome = await asyncio.wait_for(self.refresh(), _REFRESH_DEADLINE_SECONDS)
                 except TimeoutError:
+                    outcome = Outcome.NO_ANSWER
                     self._set_state(
                         self.state.with_connection(self.state.connection, Reason.ACK_TIMEOUT)
                     )
                 finally:
                     # Every started request is reported finished, or refreshing stops for good.
-                    self.scheduler.on_request_finished(self.monotonic(), ok)
+                    self.scheduler.on_request_finished(self.monotonic(), outcome)
+                    self._follow_cadence()
                 continue
             self._wake.clear()
             await _wait_event(self._wake, self.scheduler.next_wakeup(now))
@@ -193,29 +198,33 @@ class Controller:
 
     # -- one refresh ----------------------------------------------------------------------
 
-    async def refresh(self) -> bool:
-        """Ask the current source once; returns whether usable data arrived."""
+    async def refresh(self) -> Outcome:
+        """Ask the current source once; the outcome tells the scheduler how busy the bot's
+        server is (only the live source's answers count)."""
         source = await self._pick_source()
         if source is None:
             self.invalidate()
-            return False
+            return Outcome.NOT_ASKED
         try:
             ack = await source.fetch()
         except SourceUnavailable as exc:
             if source.kind is SourceKind.LIVE and self._may_use_mock():
                 return await self.refresh_from(await self._mock_source())
             self._set_state(self.state.with_connection(self._link_state(), self._reason(exc)))
-            return False
-        return self._accept(ack, source.kind)
+            return _UNANSWERED.get(exc.reason, Outcome.NOT_ASKED)
+        self._accept(ack, source.kind)
+        return Outcome.ANSWERED if source.kind is SourceKind.LIVE else Outcome.NOT_ASKED
 
-    async def refresh_from(self, source: StatusSource) -> bool:
+    async def refresh_from(self, source: StatusSource) -> Outcome:
+        """Ask ``source`` (the preview data) once; it is never the bot's server."""
         try:
             ack = await source.fetch()
         except (SourceUnavailable, OSError, ValueError) as exc:
             reason = exc.reason if isinstance(exc, SourceUnavailable) else Reason.MOCK
             self._set_state(self.state.with_connection(self.state.connection, reason))
-            return False
-        return self._accept(ack, source.kind)
+            return Outcome.NOT_ASKED
+        self._accept(ack, source.kind)
+        return Outcome.NOT_ASKED
 
     def _accept(self, ack: object, kind: SourceKind) -> bool:
         parsed = parse_ack(ack, self.browser.now_ms())
@@ -284,10 +293,15 @@ class Controller:
 
     # -- the page's events ------------------------------------------------------------------
 
-    def _on_connection(self, connection: Connection, reason: Reason | None) -> None:
+    def _on_connection(
+        self, connection: Connection, reason: Reason | None, retry_in: float | None = None
+    ) -> None:
         if not self.browser.online():
             connection, reason = Connection.OFFLINE, Reason.OFFLINE
-        self._set_state(self.state.with_connection(connection, reason))
+        retry_at_ms = None
+        if reason is Reason.TOKEN_BUSY and retry_in is not None:
+            retry_at_ms = self.browser.now_ms() + retry_in * 1000
+        self._set_state(self.state.with_connection(connection, reason, retry_at_ms))
         if connection is Connection.CONNECTED:
             # The first answer, or the first after a reconnection (the data on screen is
             # probably stale by now), should not wait for the next tick of the cadence.
@@ -384,6 +398,14 @@ class Controller:
         if self.scheduler.watching is not self.ui.watch.active:
             self.scheduler.set_watching(self.ui.watch.active)
             self._wake.set()  # a hidden tab's next ask may have moved
+
+    def _follow_cadence(self) -> None:
+        """The page says when it asks less often for a busy server, and judges staleness by
+        the interval it keeps now."""
+        s = self.scheduler
+        state = self.state.with_cadence(s.current_interval, s.busy)
+        if state is not self.state:
+            self._set_state(state)
 
     # -- drawing --------------------------------------------------------------------------
 

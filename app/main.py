@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 
 from app import runtime
 from app.controller import Controller
 from app.model.config import config_from_json
 from app.model.i18n import Catalogue
-from app.model.link import Connection, Reason
-from app.ports import SourceFactory
+from app.ports import OnConnection, SourceFactory
 from app.render.page import PageView
 from app.transport.mock import MockSource, scenario_from_query
 from app.transport.source import StatusSource
@@ -50,7 +48,7 @@ async def _start() -> None:
             browser.now_ms,
         )
 
-    def make_live(on_connection: Callable[[Connection, Reason | None], None]) -> StatusSource:
+    def make_live(on_connection: OnConnection) -> StatusSource:
         from app.transport.live import LiveSource
 
         return LiveSource(
@@ -58,7 +56,7 @@ async def _start() -> None:
             ws_url=config.ws_url,
             bridge=runtime.make_bridge(),
             fetch_json=runtime.fetch_json,
-            on_connection=lambda event: on_connection(event.state, event.reason),
+            on_connection=lambda event: on_connection(event.state, event.reason, event.retry_in),
         )
 
     _controller = Controller(

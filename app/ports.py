@@ -2,8 +2,6 @@
 
 ``app.runtime.Browser`` implements ``BrowserPort`` in the page; tests pass fakes. Kept
 apart from the controller so that the runtime seam does not import the controller.
-
-Public names: BrowserPort, UiEvent, SourceFactory
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from typing import Any, Protocol
 from app.model.link import Connection, Reason
 from app.transport.source import StatusSource
 
-__all__ = ["BrowserPort", "SourceFactory", "UiEvent"]
+__all__ = ["BrowserPort", "OnConnection", "SourceFactory", "UiEvent"]
 
 
 @dataclass(frozen=True)
@@ -77,9 +75,13 @@ class BrowserPort(Protocol):
     def ui_event(self, event: Any) -> UiEvent: ...
 
 
+OnConnection = Callable[[Connection, Reason | None, float | None], None]
+"""The link changed: its state, why it is not connected, and seconds until the next try."""
+
+
 @dataclass(frozen=True)
 class SourceFactory:
     """Builds sources on demand, so a page that never needs mock data never loads it."""
 
-    live: Callable[[Callable[[Connection, Reason | None], None]], StatusSource] | None
+    live: Callable[[OnConnection], StatusSource] | None
     mock: Callable[[], StatusSource]

@@ -38,6 +38,7 @@ class Reason(StrEnum):
     """Why live data is not coming: a stable code, localized as ``error.<code>``."""
 
     TOKEN_HTTP = "token-http"  # token endpoint answered with a non-2xx status
+    TOKEN_BUSY = "token-busy"  # token endpoint answered 429/503 with Retry-After: the page waits
     TOKEN_TIMEOUT = "token-timeout"  # token endpoint did not answer in time
     TOKEN_NETWORK = "token-network"  # network/CORS failure reaching the token endpoint
     TOKEN_BAD_JSON = "token-bad-json"  # token endpoint answered something that is not JSON

@@ -1,43 +1,51 @@
 """Refresh scheduler: when to ask the bot for fresh stats, as a pure clock-injected state machine.
 
-Public names:
-
-- ``Phase`` -- ``HIDDEN`` / ``IDLE`` / ``IN_FLIGHT``, what the scheduler is doing.
-- ``Scheduler`` -- the state machine; the driver feeds it events and asks ``due(now)``.
-- ``DEFAULT_INTERVAL`` -- 15 s between requests while the tab is visible.
-- ``DEFAULT_DEBOUNCE`` -- 2 s: a focus/visible event this soon after a request finished is ignored.
-
 Rules (every time is a ``now: float`` in seconds from one monotonic clock supplied by the driver,
-e.g. ``loop.time()`` or ``performance.now() / 1000``):
+e.g. ``loop.time()`` or ``performance.now() / 1000``; every random draw comes from the injected
+``random``, uniform in [0, 1)):
 
-- Visible: one request every ``interval`` seconds, measured from the *completion* of the previous
+- Visible: one request per ``interval`` seconds, measured from the *completion* of the previous
   request (not its start), so a slow ack can never make requests pile up back to back.
-- Hidden: no requests at all, unless the visitor is watching (notifications, issue 15): then
-  one every ``hidden_interval`` seconds, from the completion of the previous one, so the
-  title, the favicon and the notifications stay current.  Visibility is the authority:
-  ``focus`` on a hidden tab is ignored.
+- Waits drift apart: each wait is the interval times a factor drawn anew, uniform within
+  ``+/- spread`` (20 %), so its mean is the interval. Ten thousand tabs that a server restart
+  brought back in the same few seconds spread out again within minutes instead of asking in
+  step every 15 s forever.
+- A busy server is asked less often: an answer slower than ``slow_answer`` (2 s), or none at
+  all (the ack timed out), doubles the visible wait, up to ``max_stretch`` (4) times the
+  interval; each fast answer halves it again, so a server that is fast again is back at the
+  normal cadence after two answers (under two minutes). Requests that never reached the
+  server (``Outcome.NOT_ASKED``: no connection) change nothing. 2 s: a healthy ack is one
+  round trip, well under a second even on a phone's link; beyond 2 s the wait is the
+  server's queue, not the link.
+- Hidden: no requests at all, unless the visitor is watching for changes (notifications): then
+  one every ``hidden_interval`` seconds (spread the same way), from the completion of the
+  previous one, so the title, the favicon and the notifications stay current. Visibility is
+  the authority: ``focus`` on a hidden tab is ignored.
 - Becoming visible, or ``focus`` while visible, makes a request due at once -- unless a request is
   already in flight (its answer is fresh enough) or one finished less than ``debounce`` seconds ago.
   Both events firing together therefore yield exactly one request.  ``ask_now`` is the same minus
   the debounce, for events that make the last answer obsolete (the connection just came up).
 - At most one request in flight.  The driver must report every started request as finished,
-  including on timeout or error (``ok=False``); a failure keeps the normal cadence, because retry
-  and backoff of the connection live elsewhere.
+  including on timeout or error; retry and backoff of the connection live elsewhere
+  (``app.model.reconnect``).
 - A new scheduler created visible is due at once (the page has no data yet).
 
-Example:
+Example (``spread=0`` for round numbers):
 
->>> s = Scheduler(15.0, visible=True, now=0.0)
+>>> s = Scheduler(15.0, visible=True, now=0.0, spread=0.0)
 >>> s.due(0.0)
 True
->>> s.on_request_started(0.0); s.on_request_finished(0.5, ok=True)
+>>> s.on_request_started(0.0); s.on_request_finished(0.5, Outcome.ANSWERED)
 >>> s.due(10.0), s.next_wakeup(10.0)
 (False, 5.5)
->>> s.on_visibility(False, 11.0); s.due(500.0), s.next_wakeup(500.0)
+>>> s.on_request_started(15.5); s.on_request_finished(18.5, Outcome.ANSWERED)  # 3 s: slow
+>>> s.stretch, s.next_wakeup(18.5)
+(2.0, 30.0)
+>>> s.on_visibility(False, 19.0); s.due(500.0), s.next_wakeup(500.0)
 (False, None)
 >>> s.on_visibility(True, 600.0); s.on_focus(600.0); s.due(600.0)
 True
->>> w = Scheduler(15.0, visible=False, now=0.0, hidden_interval=60.0)
+>>> w = Scheduler(15.0, visible=False, now=0.0, hidden_interval=60.0, spread=0.0)
 >>> w.next_wakeup(0.0), w.set_watching(True), w.next_wakeup(0.0)
 (None, None, 60.0)
 """
@@ -45,13 +53,36 @@ True
 from __future__ import annotations
 
 import math
+import random as _random
+from collections.abc import Callable
 from enum import Enum
 
-__all__ = ["DEFAULT_DEBOUNCE", "DEFAULT_HIDDEN_INTERVAL", "DEFAULT_INTERVAL", "Phase", "Scheduler"]
+__all__ = [
+    "DEFAULT_DEBOUNCE",
+    "DEFAULT_HIDDEN_INTERVAL",
+    "DEFAULT_INTERVAL",
+    "MAX_STRETCH",
+    "SLOW_ANSWER",
+    "SPREAD",
+    "Outcome",
+    "Phase",
+    "Scheduler",
+]
 
 DEFAULT_INTERVAL = 15.0
 DEFAULT_DEBOUNCE = 2.0
 DEFAULT_HIDDEN_INTERVAL = 60.0
+SPREAD = 0.2
+SLOW_ANSWER = 2.0
+MAX_STRETCH = 4.0
+
+
+class Outcome(Enum):
+    """How a request ended, as far as it tells how busy the server is."""
+
+    ANSWERED = "answered"  # an answer came; its speed counts (any answer, even an unusable one)
+    NO_ANSWER = "no-answer"  # the server was asked and did not answer (ack timeout or error)
+    NOT_ASKED = "not-asked"  # nothing reached the server (no connection, preview data)
 
 
 class Phase(Enum):
@@ -75,11 +106,18 @@ class Scheduler:
     __slots__ = (
         "_anchor",
         "_debounce",
+        "_factor",
         "_hidden_interval",
         "_immediate",
         "_in_flight_since",
         "_interval",
         "_last_finished",
+        "_last_slow",
+        "_max_stretch",
+        "_random",
+        "_slow_answer",
+        "_spread",
+        "_stretch",
         "_visible",
         "_watching",
     )
@@ -92,10 +130,25 @@ class Scheduler:
         now: float,
         debounce: float = DEFAULT_DEBOUNCE,
         hidden_interval: float = DEFAULT_HIDDEN_INTERVAL,
+        spread: float = SPREAD,
+        slow_answer: float = SLOW_ANSWER,
+        max_stretch: float = MAX_STRETCH,
+        random: Callable[[], float] = _random.random,
     ) -> None:
         self._interval = _check_positive("interval", interval)
         self._debounce = _check_positive("debounce", debounce, allow_zero=True)
         self._hidden_interval = _check_positive("hidden_interval", hidden_interval)
+        if not 0 <= spread < 1:
+            raise ValueError(f"spread must be in [0, 1), got {spread!r}")
+        if not (math.isfinite(max_stretch) and max_stretch >= 1):
+            raise ValueError(f"max_stretch must be a finite number >= 1, got {max_stretch!r}")
+        self._spread = spread
+        self._slow_answer = _check_positive("slow_answer", slow_answer)
+        self._max_stretch = float(max_stretch)
+        self._random = random
+        self._stretch = 1.0
+        self._last_slow = False
+        self._factor = self._draw()
         self._watching = False
         self._visible = visible
         self._in_flight_since: float | None = None
@@ -115,6 +168,22 @@ class Scheduler:
     def hidden_interval(self) -> float:
         """Seconds between requests while hidden and watching."""
         return self._hidden_interval
+
+    @property
+    def stretch(self) -> float:
+        """How many intervals the visible wait is now, 1 to ``max_stretch`` (busy server)."""
+        return self._stretch
+
+    @property
+    def busy(self) -> bool:
+        """The last request that reached the server was slow or unanswered, and the visible
+        wait is stretched for it: what the page tells the visitor."""
+        return self._last_slow and self._stretch > 1
+
+    @property
+    def current_interval(self) -> float:
+        """The visible wait's mean now: the interval times the stretch."""
+        return self._interval * self._stretch
 
     @property
     def watching(self) -> bool:
@@ -170,16 +239,26 @@ class Scheduler:
         self._in_flight_since = now
         self._immediate = False
 
-    def on_request_finished(self, now: float, ok: bool) -> None:
-        """The request ended (ack, error or timeout).  ``ok`` does not change the cadence.
+    def on_request_finished(self, now: float, outcome: Outcome) -> None:
+        """The request ended: answered (fast or slow), unanswered, or never sent.
 
-        A finish without a matching start (e.g. a late callback) is ignored.
+        Draws the next wait's spread and adjusts the stretch (module docstring). A finish
+        without a matching start (e.g. a late callback) is ignored.
         """
-        del ok  # kept in the signature so drivers report outcomes uniformly
-        if self._in_flight_since is None:
+        started = self._in_flight_since
+        if started is None:
             return
         self._in_flight_since = None
         self._anchor = self._last_finished = now
+        self._factor = self._draw()
+        if outcome is Outcome.NOT_ASKED:
+            return
+        slow = outcome is Outcome.NO_ANSWER or now - started > self._slow_answer
+        self._last_slow = slow
+        if slow:
+            self._stretch = min(self._max_stretch, self._stretch * 2)
+        else:
+            self._stretch = max(1.0, self._stretch / 2)
 
     def set_watching(self, watching: bool) -> None:
         """Watching on: hidden tabs ask every ``hidden_interval``; off: hidden tabs ask nothing.
@@ -189,7 +268,8 @@ class Scheduler:
         self._watching = watching
 
     def set_interval(self, interval: float) -> None:
-        """Change the cadence; the next request is due ``interval`` after the last completion."""
+        """Change the cadence; the next request is due about ``interval`` (times the stretch)
+        after the last completion."""
         self._interval = _check_positive("interval", interval)
 
     # --- queries ---------------------------------------------------------------------------
@@ -214,10 +294,13 @@ class Scheduler:
         if self._in_flight_since is not None:
             return None
         if not self._visible:
-            return self._anchor + self._hidden_interval if self._watching else None
+            return self._anchor + self._hidden_interval * self._factor if self._watching else None
         if self._immediate:
             return -math.inf
-        return self._anchor + self._interval
+        return self._anchor + self._interval * self._stretch * self._factor
+
+    def _draw(self) -> float:
+        return 1 + self._spread * (2 * self._random() - 1)
 
     def _request_now(self, now: float) -> None:
         if self._in_flight_since is not None:

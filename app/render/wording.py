@@ -100,12 +100,21 @@ class Wording:
         )
         return self.t.text("updated.stale", updated=text) if stale else text
 
-    def failure(self, state: PageState) -> str:
-        """Why live data is unavailable: the rejected answer, else the failure's reason."""
+    def failure(self, state: PageState, now_ms: float) -> str:
+        """Why live data is unavailable: the rejected answer, else the failure's reason,
+        with the time of the next try when the server asked the page to wait."""
         if state.rejection is not None:
             return self.problem_text(state.rejection)
         key = f"error.{state.error}"
-        return self.t.text(key) if key in self.t else ""
+        text = self.t.text(key) if key in self.t else ""
+        if state.retry_at_ms is not None and state.retry_at_ms > now_ms:
+            retry = self.t.text("notice.retry_at", time=self.fmt.clock(state.retry_at_ms))
+            text = f"{text} {retry}".strip()
+        return text
+
+    def busy(self, state: PageState) -> str:
+        """The page asks less often because the status server answers slowly."""
+        return self.t.text("notice.busy", seconds=self.fmt.number(state.refresh_seconds))
 
     # -- find my shard ----------------------------------------------------------------------
 

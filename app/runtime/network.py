@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
-from app.runtime.ffi import create_proxy, js
+from app.runtime.ffi import create_proxy, is_null, js
 
 if TYPE_CHECKING:
     from app.transport.engineio_ws import BrowserBridge
@@ -53,7 +53,7 @@ async def fetch_json(url: str, timeout_s: float) -> object:
         except (OSError, JsException) as exc:  # network failure, CORS refusal, abort
             raise FetchError("network", str(exc)) from exc
         if not response.ok:
-            raise FetchError("http", f"HTTP {response.status}")
+            raise FetchError("http", f"HTTP {response.status}", retry_after=_retry_after(response))
         try:
             text = await response.string()
         except (OSError, JsException) as exc:
@@ -68,3 +68,17 @@ async def fetch_json(url: str, timeout_s: float) -> object:
         return await asyncio.wait_for(get(), timeout_s)
     except TimeoutError as exc:
         raise FetchError("timeout", f"no answer within {timeout_s:g} s") from exc
+
+
+def _retry_after(response: Any) -> float | None:
+    """The hold a 429 or 503 asks for; ``None`` for other statuses or a malformed header.
+
+    A cross-origin page reads the header only if the token endpoint sends
+    ``Access-Control-Expose-Headers: Retry-After``; without it, the normal waits apply.
+    """
+    from app.model.reconnect import RETRY_AFTER_STATUSES, retry_after_seconds
+
+    if response.status not in RETRY_AFTER_STATUSES:
+        return None
+    value = response.js_response.headers.get("retry-after")  # JS null when absent
+    return retry_after_seconds(None if is_null(value) else str(value), js.Date.now() / 1000)

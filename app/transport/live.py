@@ -8,22 +8,12 @@ an ``on_connection`` callback as :class:`ConnectionEvent` values with stable rea
 page maps to localized text.
 
 Like :mod:`app.transport.engineio_ws` this module never imports ``js``/``pyodide``/``pyscript``:
-the browser arrives as a :class:`~app.transport.engineio_ws.BrowserBridge` and a
-:data:`FetchJson` function, both built by ``app.runtime``.
+the browser arrives as a ``BrowserBridge`` (``app.transport.engineio_ws``) and a
+``FetchJson`` function, both built by ``app.runtime``.
 
-Public names
-------------
-``SourceUnavailable``    re-exported from :mod:`app.transport.source` (what the controller catches).
-``LiveUnavailable``      its subclass raised by :meth:`LiveSource.fetch`: ``reason`` + ``detail``.
-``ConnectionState``      ``app.model.link.Connection``, the page's own vocabulary.
-``ConnectionEvent``      frozen dataclass given to ``on_connection``.
-``REASONS``              every reason code the transport may report (``app.model.link.Reason``).
-``LiveSource``           the source itself: ``start()``, ``fetch()``, ``reconnect_now()``,
-                         ``close()``, ``state``, ``connected``.
-``STATUS_EVENT``         ``"get-cluster-status"``.
-
-The connection itself (one retry loop, backoff, a fresh token per attempt) is
-:mod:`app.transport.retry_client`.
+The connection itself (one retry loop, the waits of ``app.model.reconnect``, a fresh token
+per attempt) is ``app.transport.retry_client``. A token endpoint that answers 429 or 503
+with ``Retry-After`` holds every attempt until then (``token-busy``).
 
 Quirks recorded
 ---------------
@@ -47,6 +37,7 @@ from socketio import exceptions as sio_exceptions
 
 from app.model.link import TRANSPORT_REASONS, Connection, Reason
 from app.model.page_state import SourceKind
+from app.model.reconnect import DEFAULT, ReconnectPolicy
 from app.transport.engineio_ws import DEFAULT_OPEN_TIMEOUT, BrowserBridge
 from app.transport.retry_client import FetchError, FetchJson, SocketIOClient, TokenError
 from app.transport.source import SourceUnavailable
@@ -91,7 +82,8 @@ class ConnectionEvent:
     ``reason`` is a stable code from :data:`REASONS` explaining why we are not (or no longer)
     connected: the last failure while CONNECTING/RECONNECTING/OFFLINE, None when CONNECTED or on
     the very first attempt. ``attempt`` counts attempts in the current retry run (1 = first).
-    ``retry_in`` is the backoff wait in seconds (OFFLINE only). ``detail`` is free text for logs.
+    ``retry_in`` is the wait before the next attempt in seconds (OFFLINE only; with
+    ``token-busy``, the hold the token endpoint asked for). ``detail`` is free text for logs.
     """
 
     state: Connection
@@ -106,10 +98,10 @@ class LiveSource:
 
     ``token_url`` answers ``GET`` with ``{"token": "<string>"}`` (CORS-enabled if cross-origin);
     ``ws_url`` is the Socket.IO server (``https://host`` or ``wss://host``). ``on_connection``
-    receives every :class:`ConnectionEvent` (deduplicated). ``reconnection_delay_max`` caps the
-    backoff. ``open_timeout``, ``wait_timeout`` and ``token_timeout`` bound each attempt's
-    WebSocket open, namespace answer and token fetch. Implements
-    :class:`app.transport.source.StatusSource`.
+    receives every ``ConnectionEvent`` (deduplicated). ``reconnect`` is the rule for the waits
+    between attempts. ``open_timeout``, ``wait_timeout`` and ``token_timeout`` bound each
+    attempt's WebSocket open, namespace answer and token fetch. Implements
+    ``app.transport.source.StatusSource``.
     """
 
     kind = SourceKind.LIVE
@@ -123,9 +115,7 @@ class LiveSource:
         fetch_json: FetchJson,
         on_connection: Callable[[ConnectionEvent], None],
         ack_timeout: float = 10.0,
-        reconnection_delay_max: float = 30.0,
-        reconnection_delay: float = 1.0,
-        randomization_factor: float = 0.5,
+        reconnect: ReconnectPolicy = DEFAULT,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
         wait_timeout: float = 5.0,
         token_timeout: float = 10.0,
@@ -143,11 +133,9 @@ class LiveSource:
             open_timeout=open_timeout,
             wait_timeout=wait_timeout,
             observer=self,
+            policy=reconnect,
             reconnection=True,
             reconnection_attempts=0,
-            reconnection_delay=reconnection_delay,
-            reconnection_delay_max=reconnection_delay_max,
-            randomization_factor=randomization_factor,
             handle_sigint=False,
             logger=logging.getLogger("app.transport.socketio"),
             engineio_logger=logging.getLogger("app.transport.engineio"),
@@ -263,6 +251,8 @@ class LiveSource:
                 self._fetch_json(self._token_url, self._token_timeout), self._token_timeout
             )
         except FetchError as exc:
+            if exc.retry_after is not None:
+                raise TokenError("busy", exc.detail, retry_after=exc.retry_after) from exc
             raise TokenError(exc.kind, exc.detail) from exc
         except TimeoutError as exc:
             raise TokenError("timeout", f"no answer within {self._token_timeout:g} s") from exc
@@ -307,8 +297,11 @@ class LiveSource:
 
     def attempt_failed(self, attempt: int, exc: BaseException) -> None:
         """RetryObserver: remember why the attempt failed (reported with the next event)."""
-        if self._token_error is not None:
-            reason, detail = self._token_error.reason, self._token_error.detail
+        token_error = self._token_error
+        if token_error is not None:
+            reason, detail = token_error.reason, token_error.detail
+            if token_error.retry_after is not None:
+                self.sio.hold(token_error.retry_after)
         else:
             reason, detail = self.sio.classify_failure(exc)
         self._last_reason, self._last_detail = reason, detail

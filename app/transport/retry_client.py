@@ -1,21 +1,11 @@
 """The Socket.IO client with one retry loop, on the browser's WebSocket.
 
-:class:`SocketIOClient` is ``socketio.AsyncClient`` over
-:class:`~app.transport.engineio_ws.BrowserEngineIOClient`, with every connection attempt,
-the first included, routed through one background retry task. It knows nothing of tokens
-or of the status: :class:`app.transport.live.LiveSource` drives it and hears from it through
-a :class:`RetryObserver`.
-
-Public names
-------------
-``FetchJson``            ``(url, timeout_s) -> Awaitable[parsed JSON]`` injected HTTP GET.
-``FetchError``           what a ``FetchJson`` should raise (``kind``: http/timeout/network/
-                         bad-json).
-``TokenError``           a token could not be obtained (``kind``: http/timeout/network/bad-json/
-                         no-token); raised inside the auth callable, reported as ``token-*``.
-``SocketIOClient``       ``socketio.AsyncClient`` on the browser transport, with one retry loop.
-``RetryObserver``        protocol of the retry-loop notifications ``SocketIOClient`` sends.
-``backoff_delay``        one jittered, capped backoff wait.
+``SocketIOClient`` is ``socketio.AsyncClient`` over ``BrowserEngineIOClient``
+(``app.transport.engineio_ws``), with every connection attempt, the first included,
+routed through one background retry task. It knows nothing of tokens or of the status:
+``app.transport.live.LiveSource`` drives it and hears from it through a ``RetryObserver``.
+A ``FetchJson`` is the injected HTTP GET; it raises ``FetchError``, which the token fetch
+turns into ``TokenError``.
 
 Retry design (python-socketio 5.18.1, verified in its source)
 -----------------------------------------------------------
@@ -27,10 +17,11 @@ Retry design (python-socketio 5.18.1, verified in its source)
   background task: its override of socketio's ``_handle_reconnect`` (the task socketio itself
   starts on a transport error). ``_handle_eio_disconnect`` is extended so any unexpected loss
   restarts that task when socketio would not. One task means at most one attempt in flight.
-* Backoff: ``reconnection_delay`` doubling up to ``reconnection_delay_max``, then jitter of
-  ``+/- randomization_factor`` *times* the delay, clamped to the cap, i.e. socket.io's JS client
-  rule and what python-socketio documents. (Its code adds ``+/- randomization_factor`` *seconds*
-  instead, which barely spreads a crowd of pages after a server restart and can exceed the cap.)
+* The waits are ``app.model.reconnect``'s rule (``ReconnectPolicy.delay``), written for a crowd
+  of tabs that all dropped at once; socketio's own ``reconnection_delay*`` settings are unused.
+  (Its code adds ``+/- randomization_factor`` *seconds*, which barely spreads a crowd.)
+* ``hold(seconds)`` (a token endpoint's ``Retry-After``) holds every attempt until then: the
+  next wait is the longer of the rule's and the hold, and nothing cuts a hold short.
 * Each attempt calls ``connect()`` with ``auth=`` an async callable, which socketio evaluates in
   its engine.io ``connect`` handler, i.e. once per attempt: a fresh token every time.
 * ``reconnect_now()`` cuts the current backoff wait short; if an attempt is in flight it is
@@ -42,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import random
+import random as _random
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
@@ -51,6 +42,7 @@ from socketio import base_client as sio_base_client
 from socketio import exceptions as sio_exceptions
 
 from app.model.link import Reason
+from app.model.reconnect import DEFAULT, ReconnectPolicy
 from app.transport.engineio_ws import (
     DEFAULT_OPEN_TIMEOUT,
     BrowserBridge,
@@ -63,32 +55,44 @@ __all__ = [
     "RetryObserver",
     "SocketIOClient",
     "TokenError",
-    "backoff_delay",
 ]
 
 FetchJson = Callable[[str, float], Awaitable[object]]
 """``(url, timeout_s) -> parsed JSON body``; raises (ideally :class:`FetchError`) on failure."""
 
 FetchErrorKind = Literal["http", "timeout", "network", "bad-json"]
-TokenErrorKind = Literal["http", "timeout", "network", "bad-json", "no-token"]
+TokenErrorKind = Literal["http", "busy", "timeout", "network", "bad-json", "no-token"]
 
 
 class FetchError(Exception):
-    """Raised by a :data:`FetchJson` implementation; ``kind`` says what went wrong."""
+    """Raised by a ``FetchJson`` implementation; ``kind`` says what went wrong.
 
-    def __init__(self, kind: FetchErrorKind, detail: str = "") -> None:
+    ``retry_after``: seconds the server asked the client to wait (a 429 or 503 with a
+    well-formed ``Retry-After``, read by ``app.model.reconnect.retry_after_seconds``).
+    """
+
+    def __init__(
+        self, kind: FetchErrorKind, detail: str = "", *, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind: FetchErrorKind = kind
         self.detail = detail
+        self.retry_after = retry_after
 
 
 class TokenError(Exception):
-    """No usable token; ``kind`` is one of http, timeout, network, bad-json, no-token."""
+    """No usable token; ``kind`` is one of http, busy, timeout, network, bad-json, no-token.
 
-    def __init__(self, kind: TokenErrorKind, detail: str = "") -> None:
+    ``busy`` carries ``retry_after``: the token endpoint asked the page to wait that long.
+    """
+
+    def __init__(
+        self, kind: TokenErrorKind, detail: str = "", *, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"token {kind}: {detail}" if detail else f"token {kind}")
         self.kind: TokenErrorKind = kind
         self.detail = detail
+        self.retry_after = retry_after
 
     @property
     def reason(self) -> Reason:
@@ -112,26 +116,17 @@ class RetryObserver(Protocol):
         """engine.io reported a disconnect (socketio reason string)."""
 
 
-def backoff_delay(base: float, cap: float, randomization_factor: float, rnd: float) -> float:
-    """Return ``base`` jittered by +/- ``randomization_factor`` * base, clamped to [0, cap].
-
-    ``rnd`` is a uniform random number in [0, 1). For example, with the defaults the 6th wait
-    has base 32 s and lands uniformly in [16, 30] s.
-    """
-    jittered = base * (1 + randomization_factor * (2 * rnd - 1))
-    return max(0.0, min(jittered, cap))
-
-
 class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
     """``socketio.AsyncClient`` over :class:`BrowserEngineIOClient`, with a single retry loop.
 
     Keyword-only extras: ``bridge`` (required), ``open_timeout`` (engine.io open + OPEN packet),
     ``wait_timeout`` (namespace answer, used by every attempt; socketio's own reconnection uses
-    a fixed 1 s) and ``observer``. Everything else goes to ``socketio.AsyncClient``;
-    ``handle_sigint`` is forced to ``False``.
+    a fixed 1 s), ``observer``, ``policy`` (the waits between attempts) and ``random`` (its
+    random source). Everything else goes to ``socketio.AsyncClient``; ``handle_sigint`` is
+    forced to ``False``.
 
-    Use :meth:`begin` (not ``connect``) to start connecting and keep retrying,
-    :meth:`wake` to cut a backoff wait short and :meth:`stop` to end everything.
+    Use ``begin`` (not ``connect``) to start connecting and keep retrying, ``wake`` to cut
+    a wait short, ``hold`` to obey a ``Retry-After`` and ``stop`` to end everything.
     """
 
     # socketio is unannotated: the attributes this class reads and sets, as it uses them.
@@ -146,11 +141,16 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
         wait_timeout: float = 5.0,
         observer: RetryObserver | None = None,
+        policy: ReconnectPolicy = DEFAULT,
+        random: Callable[[], float] = _random.random,
         **kwargs: Any,
     ) -> None:
         # Set before super().__init__, which calls _engineio_client_class().
         self._bridge = bridge
         self._open_timeout = open_timeout
+        self.policy = policy
+        self._random = random
+        self._hold_until = 0.0  # loop time before which no attempt starts (Retry-After)
         kwargs["handle_sigint"] = False
         super().__init__(**kwargs)
         self.wait_timeout = wait_timeout
@@ -206,8 +206,20 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         self._reconnect_task = self.start_background_task(self._handle_reconnect)
 
     def wake(self) -> None:
-        """Skip the current backoff wait; during an attempt, retry at once if it fails."""
+        """Skip the current backoff wait; during an attempt, retry at once if it fails.
+
+        A hold (``hold``) is not cut short.
+        """
         self._wake_event.set()
+
+    def hold(self, seconds: float) -> None:
+        """Start no attempt for ``seconds`` from now (a ``Retry-After``); a longer hold stays."""
+        until = asyncio.get_running_loop().time() + max(0.0, seconds)
+        self._hold_until = max(self._hold_until, until)
+
+    def held_for(self) -> float:
+        """Seconds left of the current hold (0 when none)."""
+        return max(0.0, self._hold_until - asyncio.get_running_loop().time())
 
     @property
     def retrying(self) -> bool:
@@ -218,6 +230,8 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
     async def stop(self) -> None:
         """Stop retrying (cancelling any attempt in flight) and disconnect."""
         self._stopping = True
+        if self._reconnect_abort is not None:
+            self._reconnect_abort.set()  # ends a wait at once, a Retry-After hold included
         task = self._reconnect_task
         if task is not None and not task.done() and task is not asyncio.current_task():
             task.cancel()
@@ -244,20 +258,15 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         self._reconnect_abort.clear()
         sio_base_client.reconnecting_clients.append(self)
         attempt_count = 0
-        current_delay = float(self.reconnection_delay)
         try:
             while True:
                 if self._immediate:
                     self._immediate = False
                     delay = 0.0
                 else:
-                    delay = backoff_delay(
-                        min(current_delay, float(self.reconnection_delay_max)),
-                        float(self.reconnection_delay_max),
-                        float(self.randomization_factor),
-                        random.random(),
-                    )
-                    current_delay *= 2
+                    delay = self.policy.delay(attempt_count + 1, self._random())
+                # A Retry-After makes the wait longer, never shorter.
+                delay = max(delay, self.held_for())
                 self._notify("retry_scheduled", delay, attempt_count + 1)
                 if delay > 0:
                     self.logger.info("Connection failed, new attempt in %.02f seconds", delay)
@@ -305,22 +314,26 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
                 sio_base_client.reconnecting_clients.remove(self)
 
     async def _wait_before_attempt(self, delay: float) -> bool:
-        """Wait ``delay`` s unless woken; return True if the loop was aborted instead."""
-        assert self._reconnect_abort is not None
-        if self._reconnect_abort.is_set():
+        """Wait ``delay`` s unless woken, then out any hold; True if aborted instead."""
+        abort = self._reconnect_abort
+        assert abort is not None
+        if abort.is_set():
             return True
-        if delay <= 0 or self._wake_event.is_set():
-            return False
-        waiters = {
-            asyncio.ensure_future(self._reconnect_abort.wait()),
-            asyncio.ensure_future(self._wake_event.wait()),
-        }
+        if delay > 0 and not self._wake_event.is_set():
+            await self._wait_for(delay, abort, self._wake_event)
+        held = self.held_for()
+        if held > 0 and not abort.is_set():
+            await self._wait_for(held, abort)  # waking does not cut a Retry-After short
+        return bool(abort.is_set())
+
+    @staticmethod
+    async def _wait_for(timeout: float, *events: asyncio.Event) -> None:
+        waiters = {asyncio.ensure_future(event.wait()) for event in events}
         try:
-            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for w in waiters:
                 w.cancel()
-        return bool(self._reconnect_abort.is_set())
 
     async def _handle_eio_connect(self) -> None:
         self.eio_opened = True

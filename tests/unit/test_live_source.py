@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,12 +19,11 @@ from typing import Any
 import pytest
 import socketio
 from engineio import base_client as eio_base_client
-from hypothesis import given
-from hypothesis import strategies as st
 from socketio import base_client as sio_base_client
 from socketio import exceptions as sio_exceptions
 
 from app.model.page_state import Connection, SourceKind
+from app.model.reconnect import ReconnectPolicy
 from app.transport import live, source
 from app.transport.engineio_ws import live_proxy_count
 from app.transport.live import (
@@ -35,7 +33,7 @@ from app.transport.live import (
     LiveSource,
     SourceUnavailable,
 )
-from app.transport.retry_client import FetchError, SocketIOClient, TokenError, backoff_delay
+from app.transport.retry_client import FetchError, SocketIOClient, TokenError
 from tests.unit.test_engineio_ws import (
     WAIT,
     FakeBridge,
@@ -190,9 +188,13 @@ class Events:
         return [e.state for e in self.log]
 
 
+# Waits for tests: 1 ms doubling to 4 ms; and 600 s, which only reconnect_now() can cut.
+QUICK = ReconnectPolicy(0.001, 2.0, 0.004, 1.0, 1.0, spread_first=False)
+GLACIAL = ReconnectPolicy(600.0, 1.0, 600.0, 1.0, 1.0, spread_first=False)
+
+
 def make_source(server: FakeSioServer, tokens: Tokens, events: Events, **kwargs: Any) -> LiveSource:
-    kwargs.setdefault("reconnection_delay", 0.001)
-    kwargs.setdefault("reconnection_delay_max", 0.004)
+    kwargs.setdefault("reconnect", QUICK)
     kwargs.setdefault("open_timeout", 1.0)
     kwargs.setdefault("wait_timeout", 1.0)
     kwargs.setdefault("ack_timeout", 1.0)
@@ -346,13 +348,58 @@ async def test_token_fetch_that_hangs_times_out() -> None:
         fetch_json=slow_then_fast,
         on_connection=events,
         token_timeout=0.05,
-        reconnection_delay=0.001,
-        reconnection_delay_max=0.004,
+        reconnect=QUICK,
     )
     await source.start()
     await events.until(connected)
     assert next(e for e in events.log if e.state is OFF).reason == "token-timeout"
     assert server.auths == [{"token": "fresh"}]
+    await source.close()
+
+
+@run
+async def test_a_busy_token_endpoint_holds_every_attempt_for_its_retry_after() -> None:
+    """A 503 with Retry-After: the next attempt waits at least that long, is reported as
+    token-busy with the hold as its wait, and reconnect_now() does not cut the hold short."""
+    server, events = FakeSioServer(), Events()
+    tokens = Tokens(FetchError("http", "HTTP 503", retry_after=0.3))
+    source = make_source(server, tokens, events)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await source.start()
+    waiting = await events.until(lambda e: e.state is OFF)
+    assert waiting.reason == "token-busy"
+    assert waiting.retry_in is not None and waiting.retry_in >= 0.29
+    source.reconnect_now()  # the visitor came back online: still no attempt before the hold
+    await events.until(connected)
+    assert len(tokens.urls) == 2
+    assert loop.time() - began >= 0.3
+    await source.close()
+
+
+@run
+async def test_a_token_error_without_retry_after_uses_the_normal_wait() -> None:
+    """A 503 without a usable Retry-After is a plain token-http failure, retried as usual."""
+    server, events = FakeSioServer(), Events()
+    source = make_source(server, Tokens(FetchError("http", "HTTP 503")), events)
+    await source.start()
+    waiting = await events.until(lambda e: e.state is OFF)
+    assert waiting.reason == "token-http"
+    assert waiting.retry_in is not None and waiting.retry_in <= 0.004
+    await events.until(connected)
+    await source.close()
+
+
+@run
+async def test_a_hold_never_shortens_the_normal_wait() -> None:
+    """Retry-After: 0 with a long normal wait: the wait stays the rule's, not the header's."""
+    server, events = FakeSioServer(), Events()
+    tokens = Tokens(FetchError("http", "HTTP 429", retry_after=0.0))
+    source = make_source(server, tokens, events, reconnect=GLACIAL)
+    await source.start()
+    waiting = await events.until(lambda e: e.state is OFF)
+    assert waiting.reason == "token-busy"
+    assert waiting.retry_in == 600.0
     await source.close()
 
 
@@ -423,7 +470,7 @@ async def test_server_initiated_disconnect_also_reconnects(frame: str) -> None:
 async def test_reconnect_now_cuts_the_backoff_wait() -> None:
     server, tokens, events = FakeSioServer(refuse_sockets=1), Tokens(), Events()
     # a huge backoff: only reconnect_now() can make the second attempt happen in time
-    source = make_source(server, tokens, events, reconnection_delay=600, reconnection_delay_max=600)
+    source = make_source(server, tokens, events, reconnect=GLACIAL)
     await source.start()
     waiting = await events.until(lambda e: e.state is OFF)
     assert waiting.retry_in is not None and waiting.retry_in >= 300
@@ -440,9 +487,7 @@ async def test_reconnect_now_cuts_the_backoff_wait() -> None:
 @run
 async def test_reconnect_now_during_an_attempt_does_not_start_another() -> None:
     server, tokens, events = FakeSioServer(silent_sockets=1), Tokens(), Events()
-    source = make_source(
-        server, tokens, events, open_timeout=0.1, reconnection_delay=600, reconnection_delay_max=600
-    )
+    source = make_source(server, tokens, events, open_timeout=0.1, reconnect=GLACIAL)
     starting = asyncio.ensure_future(source.start())
     await server.bridge.next_socket()  # attempt 1 is in flight (the socket never opens)
     source.reconnect_now()
@@ -457,7 +502,7 @@ async def test_reconnect_now_during_an_attempt_does_not_start_another() -> None:
 @run
 async def test_close_while_retrying_stops_everything() -> None:
     server, tokens, events = FakeSioServer(refuse_sockets=1), Tokens(), Events()
-    source = make_source(server, tokens, events, reconnection_delay=600, reconnection_delay_max=600)
+    source = make_source(server, tokens, events, reconnect=GLACIAL)
     await source.start()
     assert source.sio.retrying
     await source.close()
@@ -546,31 +591,11 @@ async def test_socketio_calls_an_async_auth_callable_per_connection() -> None:
 # -- pure helpers ------------------------------------------------------------------------------
 
 
-@given(
-    base=st.floats(min_value=0.001, max_value=1e4),
-    cap=st.floats(min_value=0.001, max_value=60),
-    rnd=st.floats(min_value=0, max_value=1, exclude_max=True),
-)
-def test_backoff_delay_jitter_stays_within_bounds(base: float, cap: float, rnd: float) -> None:
-    delay = backoff_delay(base, cap, 0.5, rnd)
-    assert 0 <= delay <= cap
-    assert delay >= min(0.5 * base, cap) - 1e-9
-    assert delay <= 1.5 * base + 1e-9
-
-
-def test_backoff_delay_sequence_with_page_defaults() -> None:
-    rng = random.Random(7)
-    bases = [min(1.0 * 2**i, 30.0) for i in range(10)]
-    delays = [backoff_delay(b, 30.0, 0.5, rng.random()) for b in bases]
-    assert 0.5 <= delays[0] <= 1.5
-    assert all(d <= 30.0 for d in delays)
-    assert all(d >= 15.0 for d in delays[5:])
-
-
 def test_reason_codes() -> None:
     assert TokenError("no-token").reason == "token-missing"
     assert TokenError("bad-json").reason == "token-bad-json"
-    for kind in ("http", "timeout", "network", "bad-json", "no-token"):
+    assert TokenError("busy", retry_after=5.0).reason == "token-busy"
+    for kind in ("http", "busy", "timeout", "network", "bad-json", "no-token"):
         assert TokenError(kind).reason in REASONS  # type: ignore[arg-type]
 
 

@@ -172,7 +172,8 @@ def test_pressing_asks_once_turns_on_remembers_and_starts_the_hidden_heartbeat()
     assert browser.asked == 1 and browser.stored is True
     assert c.ui.watch.active and c.scheduler.watching
     c.scheduler.on_visibility(False, 0.0)
-    assert c.scheduler.next_wakeup(0.0) == 30.0
+    wakeup = c.scheduler.next_wakeup(0.0)
+    assert wakeup is not None and 24.0 <= wakeup <= 36.0  # the hidden 30 s, +/- 20 %
     press(c)  # off again: nothing asked, the choice forgotten
     assert browser.asked == 1 and browser.stored is False and not c.scheduler.watching
 

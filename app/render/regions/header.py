@@ -72,7 +72,13 @@ def header(f: Frame) -> Iterator[El]:
 
 def _notice(f: Frame) -> El:
     state = f.state
-    if state.source is SourceKind.MOCK or not state.failing:
-        return El("div", "#notice", attrs(("hidden", "")), text="")
+    if state.source is SourceKind.MOCK or not (state.failing or state.busy):
+        return El("div", "#notice", attrs(("hidden", ""), ("data-notice", None)), text="")
+    if not state.failing:
+        # Answers arrive, slowly: the page says why it asks less often.
+        return El(
+            "div", "#notice", attrs(("hidden", None), ("data-notice", "busy")), text=f.w.busy(state)
+        )
     title = f.w.text("notice.unavailable")
-    return El("div", "#notice", text=f"{title} {f.w.failure(state)}".strip())
+    text = f"{title} {f.w.failure(state, f.now_ms)}".strip()
+    return El("div", "#notice", attrs(("hidden", None), ("data-notice", "failure")), text=text)
