@@ -3,7 +3,8 @@
 One process, one asyncio loop, two uvicorn servers:
 
 - API port (``--api-port``, default 3000): ``GET /ws-token`` -> ``{"token": "..."}``
-  (CORS), plus the control API under ``/control/`` used by the tests.
+  (CORS, exposing ``Retry-After``), plus the control API under ``/control/`` used by
+  the tests.
 - Socket.IO port (``--ws-port``, default 4000): a python-socketio ``AsyncServer``
   (ASGI). The CONNECT packet must carry ``auth={"token": <valid token>}``;
   ``get-cluster-status`` is answered in the acknowledgement with
@@ -13,11 +14,17 @@ The cluster data evolves every ``--tick`` seconds (``mock/scenarios.py:step``).
 
 Control API (API port, CORS too; JSON bodies):
 
-- ``GET  /control/stats``     counters, see ``State.stats``
+- ``GET  /control/stats``     counters, see ``State.stats``; ``token_times`` holds the
+                              arrival of each ``/ws-token`` request (Unix s, last 1000)
 - ``GET  /control/clusters``  the current generated cluster list
-- ``POST /control/fault``     ``{"token": null|"500"|"hang"|"non-json"|"no-token"|"no-cors",
+- ``POST /control/fault``     ``{"token": null|"500"|"hang"|"non-json"|"no-token"|"no-cors"
+                                         |"busy",
                                 "socket": null|"reject-token"|"no-ack"|"ack-error"}``
-                              (keys left out are left as they are)
+                              (keys left out are left as they are); only with
+                              ``"token": "busy"`` also ``"retry_after": null|"<value>"``
+                              (the ``Retry-After`` header, verbatim; null: none) and
+                              ``"status": null|429|503`` (null: 503): ``/ws-token``
+                              answers that status with ``{"error": "busy"}``
 - ``POST /control/ack``       any JSON value: every later ack is exactly that value
 - ``DELETE /control/ack``     back to generated data
 - ``POST /control/clusters``  a list replacing the cluster data; evolution is frozen
@@ -35,10 +42,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import math
 import os
 import random
+import re
 import secrets
 import signal
 import socket
@@ -60,7 +69,10 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-TOKEN_FAULTS = (None, "500", "hang", "non-json", "no-token", "no-cors")
+TOKEN_FAULTS = (None, "500", "hang", "non-json", "no-token", "no-cors", "busy")
+BUSY_STATUSES = (429, 503)
+#: What a Retry-After value may hold: printable ASCII, spaces and tabs (no CR/LF).
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 SOCKET_FAULTS = (None, "reject-token", "no-ack", "ack-error")
 #: A hung token request is answered (normally) once the fault is cleared, or
 #: after this many seconds at the latest.
@@ -70,6 +82,34 @@ MAX_EMIT_TIMES = 1000
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+@dataclasses.dataclass(frozen=True)
+class Busy:
+    """How ``/ws-token`` answers under the ``"busy"`` token fault."""
+
+    retry_after: str | None = None  # the Retry-After header, verbatim; None: no header
+    status: int = 503
+
+    @classmethod
+    def from_fault(cls, body: dict[str, Any]) -> Busy:
+        """``retry_after`` and ``status`` of a fault body; they only go with ``"busy"``."""
+        given = [key for key in ("retry_after", "status") if key in body]
+        if body.get("token") != "busy":
+            if given:
+                raise BadRequest(f'{" and ".join(given)} only go with {{"token": "busy"}}')
+            return cls()
+        retry_after = body.get("retry_after")
+        if retry_after is not None and (
+            not isinstance(retry_after, str) or not HEADER_VALUE.fullmatch(retry_after)
+        ):
+            raise BadRequest("retry_after must be null or a string of printable ASCII")
+        status = body.get("status")
+        if status is None:
+            status = 503
+        if isinstance(status, bool) or status not in BUSY_STATUSES:
+            raise BadRequest(f"status must be one of {list(BUSY_STATUSES)}")
+        return cls(retry_after, int(status))
 
 
 class State:
@@ -98,6 +138,7 @@ class State:
         scenario, clusters, spc, seed = self.initial
         self.set_scenario(scenario, clusters, spc, seed)
         self.token_fault: str | None = None
+        self.busy = Busy()  # the "busy" token fault's answer
         self.socket_fault: str | None = None
         self.ack_override: list[Any] | None = None  # [value] when set
         self.tokens: dict[str, float] = {}  # token -> monotonic expiry
@@ -127,6 +168,7 @@ class State:
         self.max_in_flight = self.in_flight
         self.last_auth: Any = None
         self.emit_times: list[float] = []
+        self.token_times: list[float] = []
 
     @property
     def in_flight(self) -> int:
@@ -146,7 +188,13 @@ class State:
             "in_flight": self.in_flight,
             "last_auth": self.last_auth,
             "emit_times": list(self.emit_times),
+            "token_times": list(self.token_times),
             "faults": {"token": self.token_fault, "socket": self.socket_fault},
+            "token_busy": (
+                {"retry_after": self.busy.retry_after, "status": self.busy.status}
+                if self.token_fault == "busy"
+                else None
+            ),
             "ack_override": self.ack_override is not None,
             "evolve": self.evolve,
             "server": "python",
@@ -200,6 +248,7 @@ def _cors_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
         (b"access-control-allow-methods", b"GET, POST, DELETE, OPTIONS"),
         (b"access-control-allow-headers", b"content-type, authorization"),
         (b"access-control-max-age", b"600"),
+        (b"access-control-expose-headers", b"Retry-After"),
         (b"vary", b"Origin"),
     ]
 
@@ -213,12 +262,14 @@ async def _respond(
     raw: bytes | None = None,
     content_type: bytes = b"application/json",
     cors: bool = True,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     payload = raw if raw is not None else json.dumps(body).encode()
     headers = [
         (b"content-type", content_type),
         (b"content-length", str(len(payload)).encode()),
         (b"cache-control", b"no-store"),
+        *(headers or []),
     ]
     if cors:
         headers += _cors_headers(scope)
@@ -284,6 +335,8 @@ class ApiApp:
     async def token(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
         state.token_requests += 1
+        state.token_times.append(time.time())
+        del state.token_times[:-MAX_EMIT_TIMES]
         if state.token_fault == "hang":
             state.token_hung += 1
             try:
@@ -304,6 +357,12 @@ class ApiApp:
             )
         elif fault == "no-token":
             await _respond(send, scope, 200, {"ok": True})
+        elif fault == "busy":
+            busy = state.busy
+            extra = (
+                [] if busy.retry_after is None else [(b"retry-after", busy.retry_after.encode())]
+            )
+            await _respond(send, scope, busy.status, {"error": "busy"}, headers=extra)
         else:
             await _respond(
                 send, scope, 200, {"token": state.issue_token()}, cors=fault != "no-cors"
@@ -345,13 +404,15 @@ class ApiApp:
         if route == ("POST", "fault"):
             if not isinstance(body, dict):
                 raise BadRequest("fault body must be an object")
+            busy = Busy.from_fault(body)
+            if "token" in body and body["token"] not in TOKEN_FAULTS:
+                raise BadRequest(f"token fault must be one of {TOKEN_FAULTS}")
+            if "socket" in body and body["socket"] not in SOCKET_FAULTS:
+                raise BadRequest(f"socket fault must be one of {SOCKET_FAULTS}")
             if "token" in body:
-                if body["token"] not in TOKEN_FAULTS:
-                    raise BadRequest(f"token fault must be one of {TOKEN_FAULTS}")
                 state.token_fault = body["token"]
+                state.busy = busy
             if "socket" in body:
-                if body["socket"] not in SOCKET_FAULTS:
-                    raise BadRequest(f"socket fault must be one of {SOCKET_FAULTS}")
                 state.socket_fault = body["socket"]
         elif route == ("POST", "ack"):
             state.ack_override = [body]

@@ -4,7 +4,9 @@
 ``Backend("node")`` runs ``tests/servers/socketio-server.mjs`` (Node's socket.io@4).
 Both speak the same contract: ``GET token_url`` -> ``{"token": ...}``, Socket.IO at
 ``ws_url`` with ``auth={"token": ...}``, ``get-cluster-status`` answered in the ack,
-and the control API under ``/control/`` that the methods below wrap.
+and the control API under ``/control/`` that the methods below wrap (the faults are
+listed at ``set_fault``; ``stats()`` includes ``emit_times`` and ``token_times``, the
+Unix times of the last 1000 emits and ``/ws-token`` requests).
 
     with Backend("python", scenario="degraded") as backend:
         page.goto(f"...?token_url={backend.token_url}&ws_url={backend.ws_url}")
@@ -278,9 +280,28 @@ class Backend:
         result: dict[str, Any] = self._call("GET", "/control/stats")
         return result
 
-    def set_fault(self, token: str | None = None, socket: str | None = None) -> None:
-        """Set both fault switches (None clears one)."""
-        self._call("POST", "/control/fault", {"token": token, "socket": socket})
+    def set_fault(
+        self,
+        token: str | None = None,
+        socket: str | None = None,
+        *,
+        retry_after: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        """Set both fault switches (None clears one).
+
+        Token faults: ``"500"``, ``"hang"`` (answered once cleared), ``"non-json"``,
+        ``"no-token"``, ``"no-cors"`` and ``"busy"``: ``status`` (503 when None, or 429)
+        with ``{"error": "busy"}`` and, unless ``retry_after`` is None, the header
+        ``Retry-After: <retry_after>`` verbatim. Socket faults: ``"reject-token"``,
+        ``"no-ack"``, ``"ack-error"``. ``retry_after`` and ``status`` only go with
+        ``token="busy"`` (the server answers 400 otherwise).
+        """
+        body: dict[str, Any] = {"token": token, "socket": socket}
+        if token == "busy" or retry_after is not None or status is not None:
+            body["retry_after"] = retry_after
+            body["status"] = status
+        self._call("POST", "/control/fault", body)
 
     def set_ack(self, value: Any) -> None:
         """Every later ack is exactly ``value`` (any JSON value, ``None`` included)."""

@@ -4,10 +4,15 @@
 //        --ready-file /tmp/ready.json [--token-ttl 60] [--data mock/degraded.json] \
 //        [--ping-interval 25] [--ping-timeout 20]
 //
-// API port (node:http): GET /ws-token -> {"token": "..."} (CORS) and the control API:
-//   GET  /control/stats, GET /control/clusters,
-//   POST /control/fault {"token": null|"500"|"hang"|"non-json"|"no-token"|"no-cors",
-//                        "socket": null|"reject-token"|"no-ack"|"ack-error"},
+// API port (node:http): GET /ws-token -> {"token": "..."} (CORS, exposing Retry-After) and
+// the control API:
+//   GET  /control/stats (token_times: arrival of each /ws-token request, Unix s, last 1000),
+//   GET  /control/clusters,
+//   POST /control/fault {"token": null|"500"|"hang"|"non-json"|"no-token"|"no-cors"|"busy",
+//                        "socket": null|"reject-token"|"no-ack"|"ack-error"}
+//        (keys left out are left as they are); only with "token": "busy" also
+//        "retry_after": null|"<Retry-After header value, verbatim>" (null: no header) and
+//        "status": null|429|503 (null: 503): /ws-token answers that status, {"error": "busy"},
 //   POST /control/ack <any JSON> / DELETE /control/ack,
 //   POST /control/clusters <list>, POST /control/scenario {"scenario": name} (loads
 //   mock/<name>.json), POST /control/tick (no-op: this data set is fixed),
@@ -26,7 +31,10 @@ import { Server } from "socket.io";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MOCK_DIR = join(HERE, "..", "..", "mock");
-const TOKEN_FAULTS = [null, "500", "hang", "non-json", "no-token", "no-cors"];
+const TOKEN_FAULTS = [null, "500", "hang", "non-json", "no-token", "no-cors", "busy"];
+const BUSY_STATUSES = [429, 503];
+// What a Retry-After value may hold: printable ASCII, spaces and tabs (no CR/LF).
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 const SOCKET_FAULTS = [null, "reject-token", "no-ack", "ack-error"];
 const SCENARIOS = ["operational", "degraded", "outage", "empty"];
 const HANG_LIMIT_MS = 120_000;
@@ -61,6 +69,7 @@ const initialData = JSON.parse(readFileSync(initialDataPath, "utf8"));
 const state = {
   clusters: structuredClone(initialData),
   tokenFault: null,
+  busy: { retryAfter: null, status: 503 }, // the "busy" token fault's answer
   socketFault: null,
   ackOverride: null, // [value] when set
   tokens: new Map(), // token -> expiry (ms since epoch)
@@ -86,6 +95,7 @@ function resetCounters() {
     max_in_flight: inFlight(),
     last_auth: null,
     emit_times: [],
+    token_times: [],
   };
 }
 resetCounters();
@@ -94,10 +104,15 @@ function stats() {
   return {
     ...counters,
     emit_times: [...counters.emit_times],
+    token_times: [...counters.token_times],
     in_flight: inFlight(),
     connected: state.pendingBySocket.size,
     token_hung: state.hungTokenRequests.size,
     faults: { token: state.tokenFault, socket: state.socketFault },
+    token_busy:
+      state.tokenFault === "busy"
+        ? { retry_after: state.busy.retryAfter, status: state.busy.status }
+        : null,
     ack_override: state.ackOverride !== null,
     evolve: false,
     server: "node",
@@ -133,17 +148,19 @@ function corsHeaders(req) {
     "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
     "access-control-allow-headers": "content-type, authorization",
     "access-control-max-age": "600",
+    "access-control-expose-headers": "Retry-After",
     vary: "Origin",
   };
 }
 
-function respond(req, res, status, body, { raw, contentType, cors = true } = {}) {
+function respond(req, res, status, body, { raw, contentType, cors = true, headers = {} } = {}) {
   if (res.writableEnded || res.destroyed) return;
   const payload = raw ?? JSON.stringify(body);
   res.writeHead(status, {
     "content-type": contentType ?? "application/json",
     "content-length": Buffer.byteLength(payload),
     "cache-control": "no-store",
+    ...headers,
     ...(cors ? corsHeaders(req) : {}),
   });
   res.end(payload);
@@ -160,6 +177,12 @@ function answerToken(req, res) {
       });
     case "no-token":
       return respond(req, res, 200, { ok: true });
+    case "busy": {
+      const { retryAfter, status } = state.busy;
+      return respond(req, res, status, { error: "busy" }, {
+        headers: retryAfter === null ? {} : { "retry-after": retryAfter },
+      });
+    }
     default:
       return respond(
         req,
@@ -173,6 +196,8 @@ function answerToken(req, res) {
 
 function handleToken(req, res) {
   counters.token_requests += 1;
+  counters.token_times.push(Date.now() / 1000);
+  if (counters.token_times.length > MAX_EMIT_TIMES) counters.token_times.shift();
   if (state.tokenFault !== "hang") return answerToken(req, res);
   // Answered once the fault is cleared, or after HANG_LIMIT_MS at the latest.
   const answer = () => {
@@ -207,6 +232,27 @@ function readJson(req) {
   });
 }
 
+// The "busy" token fault's answer from a fault body: retry_after and status only
+// come with {"token": "busy"}.
+function parseBusy(body) {
+  const given = ["retry_after", "status"].filter((key) => key in body);
+  if (body.token !== "busy") {
+    if (given.length > 0) {
+      throw new BadRequest(`${given.join(" and ")} only go with {"token": "busy"}`);
+    }
+    return { retryAfter: null, status: 503 };
+  }
+  const retryAfter = body.retry_after ?? null;
+  if (retryAfter !== null && (typeof retryAfter !== "string" || !HEADER_VALUE.test(retryAfter))) {
+    throw new BadRequest("retry_after must be null or a string of printable ASCII");
+  }
+  const status = body.status ?? 503;
+  if (!BUSY_STATUSES.includes(status)) {
+    throw new BadRequest(`status must be one of ${JSON.stringify(BUSY_STATUSES)}`);
+  }
+  return { retryAfter, status };
+}
+
 function control(method, name, body) {
   const route = `${method} ${name}`;
   switch (route) {
@@ -214,18 +260,18 @@ function control(method, name, body) {
       if (body === null || typeof body !== "object" || Array.isArray(body)) {
         throw new BadRequest("fault body must be an object");
       }
+      const busy = parseBusy(body);
+      if ("token" in body && !TOKEN_FAULTS.includes(body.token)) {
+        throw new BadRequest(`token fault must be one of ${JSON.stringify(TOKEN_FAULTS)}`);
+      }
+      if ("socket" in body && !SOCKET_FAULTS.includes(body.socket)) {
+        throw new BadRequest(`socket fault must be one of ${JSON.stringify(SOCKET_FAULTS)}`);
+      }
       if ("token" in body) {
-        if (!TOKEN_FAULTS.includes(body.token)) {
-          throw new BadRequest(`token fault must be one of ${JSON.stringify(TOKEN_FAULTS)}`);
-        }
         state.tokenFault = body.token;
+        state.busy = busy;
       }
-      if ("socket" in body) {
-        if (!SOCKET_FAULTS.includes(body.socket)) {
-          throw new BadRequest(`socket fault must be one of ${JSON.stringify(SOCKET_FAULTS)}`);
-        }
-        state.socketFault = body.socket;
-      }
+      if ("socket" in body) state.socketFault = body.socket;
       break;
     }
     case "POST ack":
@@ -253,6 +299,7 @@ function control(method, name, body) {
       break;
     case "POST reset":
       state.tokenFault = null;
+      state.busy = { retryAfter: null, status: 503 };
       state.socketFault = null;
       state.ackOverride = null;
       state.tokens.clear();

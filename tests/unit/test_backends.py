@@ -229,6 +229,152 @@ def test_token_fault_hang_gives_up_with_client(backend: Backend) -> None:
     backend.wait_for(lambda s: s["token_hung"] == 0 and s["token_requests"] == 1)
 
 
+@pytest.mark.parametrize(
+    ("status", "retry_after"),
+    [(None, "4"), (503, "Wed, 21 Oct 2015 07:28:00 GMT"), (429, "4"), (503, "soon")],
+    ids=["default-503", "date", "429", "garbage"],
+)
+def test_token_fault_busy(backend: Backend, status: int | None, retry_after: str) -> None:
+    backend.set_fault(token="busy", retry_after=retry_after, status=status)
+    got, headers, body = http_get(backend.token_url)
+    assert got == (status or 503)
+    assert json.loads(body) == {"error": "busy"}
+    assert headers["content-type"].startswith("application/json")
+    assert headers["retry-after"] == retry_after  # verbatim
+    assert headers["access-control-allow-origin"] in (ORIGIN, "*")
+    assert headers["access-control-expose-headers"].lower() == "retry-after"
+    stats = backend.stats()
+    assert stats["faults"] == {"token": "busy", "socket": None}
+    assert stats["token_busy"] == {"retry_after": retry_after, "status": status or 503}
+    assert stats["tokens_issued"] == 0 and stats["token_requests"] == 1
+    backend.set_fault(token=None)
+    assert backend.stats()["token_busy"] is None
+    got, headers, _ = http_get(backend.token_url)
+    assert got == 200
+    assert "retry-after" not in headers
+
+
+def test_token_fault_busy_without_retry_after(backend: Backend) -> None:
+    backend.set_fault(token="busy")
+    got, headers, body = http_get(backend.token_url)
+    assert (got, json.loads(body)) == (503, {"error": "busy"})
+    assert "retry-after" not in headers
+    assert headers["access-control-expose-headers"].lower() == "retry-after"
+    # A later "busy" without retry_after drops the header of an earlier one.
+    backend.set_fault(token="busy", retry_after="7", status=429)
+    assert http_get(backend.token_url)[1]["retry-after"] == "7"
+    backend.set_fault(token="busy", retry_after=None)
+    got, headers, _ = http_get(backend.token_url)
+    assert got == 503 and "retry-after" not in headers
+    # ...and reset clears it all.
+    backend.set_fault(token="busy", retry_after="7", status=429)
+    backend.reset()
+    assert backend.stats()["token_busy"] is None
+    backend.set_fault(token="busy")
+    got, headers, _ = http_get(backend.token_url)
+    assert got == 503 and "retry-after" not in headers
+
+
+def test_token_fault_busy_releases_hung_requests(backend: Backend) -> None:
+    backend.set_fault(token="hang")
+    result: dict[str, Any] = {}
+
+    def fetch() -> None:
+        result["response"] = http_get(backend.token_url, timeout=30)
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    backend.wait_for(lambda s: s["token_hung"] == 1)
+    backend.set_fault(token="busy", retry_after="2", status=429)
+    thread.join(timeout=10)
+    status, headers, body = result["response"]
+    assert (status, json.loads(body), headers["retry-after"]) == (429, {"error": "busy"}, "2")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"token": "busy", "status": 500},
+        {"token": "busy", "status": 200},
+        {"token": "busy", "status": "503"},
+        {"token": "busy", "status": True},
+        {"token": "busy", "retry_after": 4},
+        {"token": "busy", "retry_after": ["4"]},
+        {"token": "busy", "retry_after": "4\r\nX-Evil: 1"},
+        {"token": "500", "retry_after": "4"},
+        {"token": None, "status": 503},
+        {"retry_after": "4"},
+        {"socket": None, "status": 429},
+    ],
+)
+def test_token_fault_busy_bad_requests_are_400(backend: Backend, body: dict[str, Any]) -> None:
+    with pytest.raises(BackendError, match="400"):
+        backend._call("POST", "/control/fault", body)
+    # Nothing of a refused fault body is applied.
+    assert backend.stats()["faults"] == {"token": None, "socket": None}
+
+
+def test_set_fault_busy_arguments_are_checked_by_the_server(backend: Backend) -> None:
+    with pytest.raises(BackendError, match="400"):
+        backend.set_fault(token="500", status=429)
+    with pytest.raises(BackendError, match="400"):
+        backend.set_fault(token=None, retry_after="4")
+    with pytest.raises(BackendError, match="400"):
+        backend.set_fault(token="busy", status=502)
+    assert backend.stats()["faults"] == {"token": None, "socket": None}
+    backend.set_fault(token="busy", socket="no-ack", retry_after="3", status=429)
+    stats = backend.stats()
+    assert stats["faults"] == {"token": "busy", "socket": "no-ack"}
+    assert stats["token_busy"] == {"retry_after": "3", "status": 429}
+
+
+def test_token_times_are_recorded_and_reset(backend: Backend) -> None:
+    assert backend.stats()["token_times"] == []
+    before = time.time()
+    get_token(backend)
+    backend.set_fault(token="busy", retry_after="1")
+    http_get(backend.token_url)
+    backend.set_fault(token="500")
+    http_get(backend.token_url)
+    after = time.time()
+    stats = backend.stats()
+    times = stats["token_times"]
+    assert len(times) == stats["token_requests"] == 3
+    assert times == sorted(times)
+    assert all(isinstance(t, float) for t in times)
+    assert before - 1 <= times[0] and times[-1] <= after + 1
+    backend.reset()
+    assert backend.stats()["token_times"] == []
+
+
+def test_token_times_count_hung_requests_on_arrival(backend: Backend) -> None:
+    backend.set_fault(token="hang")
+    result: dict[str, Any] = {}
+
+    def fetch() -> None:
+        result["response"] = http_get(backend.token_url, timeout=30)
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    hung = backend.wait_for(lambda s: s["token_hung"] == 1)
+    assert len(hung["token_times"]) == 1  # recorded before any answer
+    backend.set_fault(token=None)
+    thread.join(timeout=10)
+    assert result["response"][0] == 200
+    assert backend.stats()["token_times"] == hung["token_times"]
+
+
+def test_cors_preflight_exposes_retry_after(backend: Backend) -> None:
+    request = urllib.request.Request(
+        backend.token_url,
+        method="OPTIONS",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 204
+        assert response.headers["access-control-expose-headers"].lower() == "retry-after"
+
+
 # ---------------------------------------------------------------------- Socket.IO
 
 
@@ -399,6 +545,7 @@ def test_reset_clears_faults_and_counters(backend: Backend) -> None:
     assert stats["faults"] == {"token": None, "socket": None}
     assert stats["ack_override"] is False
     assert stats["tokens_issued"] == 0 and stats["token_requests"] == 0
+    assert stats["token_times"] == [] and stats["token_busy"] is None
     ack = run(with_session(backend, lambda s: s.status()))
     assert ack["success"] is True and len(ack["data"]) == 4
 
