@@ -116,6 +116,7 @@ class Controller:
         self._live_shown = False
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
+        self._answered_in: float | None = None  # the last ask's round trip, for the scheduler
         # Issue 14: the last known status painted before Python started.
         self.cached = CachedView(browser, view, catalogue.locale, config.version)
         self.painter = Painter(browser, self.cached, monotonic)
@@ -170,6 +171,7 @@ class Controller:
             if self.scheduler.due(now):
                 self.scheduler.on_request_started(now)
                 outcome = Outcome.NOT_ASKED
+                self._answered_in = None
                 try:
                     outcome = await asyncio.wait_for(self.refresh(), _REFRESH_DEADLINE_SECONDS)
                 except TimeoutError:
@@ -179,7 +181,7 @@ class Controller:
                     )
                 finally:
                     # Every started request is reported finished, or refreshing stops for good.
-                    self.scheduler.on_request_finished(self.monotonic(), outcome)
+                    self.scheduler.on_request_finished(self.monotonic(), outcome, self._answered_in)
                     self._follow_cadence()
                 continue
             self._wake.clear()
@@ -205,6 +207,7 @@ class Controller:
         if source is None:
             self.invalidate()
             return Outcome.NOT_ASKED
+        asked = self.monotonic()
         try:
             ack = await source.fetch()
         except SourceUnavailable as exc:
@@ -212,6 +215,8 @@ class Controller:
                 return await self.refresh_from(await self._mock_source())
             self._set_state(self.state.with_connection(self._link_state(), self._reason(exc)))
             return _UNANSWERED.get(exc.reason, Outcome.NOT_ASKED)
+        # The server's answer time, without this page's parsing of it.
+        self._answered_in = self.monotonic() - asked
         self._accept(ack, source.kind)
         return Outcome.ANSWERED if source.kind is SourceKind.LIVE else Outcome.NOT_ASKED
 

@@ -239,11 +239,15 @@ class Scheduler:
         self._in_flight_since = now
         self._immediate = False
 
-    def on_request_finished(self, now: float, outcome: Outcome) -> None:
+    def on_request_finished(
+        self, now: float, outcome: Outcome, answered_in: float | None = None
+    ) -> None:
         """The request ended: answered (fast or slow), unanswered, or never sent.
 
-        Draws the next wait's spread and adjusts the stretch (module docstring). A finish
-        without a matching start (e.g. a late callback) is ignored.
+        ``answered_in``: how long the server took to answer, when the driver timed the ask
+        itself (without its own parsing); by default, the time since the start. Draws the
+        next wait's spread and adjusts the stretch (module docstring). A finish without a
+        matching start (e.g. a late callback) is ignored.
         """
         started = self._in_flight_since
         if started is None:
@@ -253,7 +257,8 @@ class Scheduler:
         self._factor = self._draw()
         if outcome is Outcome.NOT_ASKED:
             return
-        slow = outcome is Outcome.NO_ANSWER or now - started > self._slow_answer
+        took = now - started if answered_in is None else answered_in
+        slow = outcome is Outcome.NO_ANSWER or took > self._slow_answer
         self._last_slow = slow
         if slow:
             self._stretch = min(self._max_stretch, self._stretch * 2)

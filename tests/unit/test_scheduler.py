@@ -492,3 +492,12 @@ def test_bad_spread_and_stretch_are_refused() -> None:
     for kwargs in ({"spread": 1.0}, {"spread": -0.1}, {"max_stretch": 0.5}):
         with pytest.raises(ValueError):
             Scheduler(15.0, visible=True, now=0.0, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_drivers_own_timing_of_the_answer_decides_what_is_slow() -> None:
+    """A driver that timed the ask itself (3 s of its own parsing after a 0.3 s answer)
+    is not taken for a busy server."""
+    s = Scheduler(15.0, visible=True, now=0.0, spread=0.0)
+    s.on_request_started(0.0)
+    s.on_request_finished(3.3, Outcome.ANSWERED, answered_in=0.3)
+    assert s.stretch == 1.0 and not s.busy
