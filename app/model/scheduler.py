@@ -7,7 +7,7 @@ e.g. ``loop.time()`` or ``performance.now() / 1000``; every random draw comes fr
 - Visible: one request per ``interval`` seconds, measured from the *completion* of the previous
   request (not its start), so a slow ack can never make requests pile up back to back.
 - Waits drift apart: each wait is the interval times a factor drawn anew, uniform within
-  ``+/- spread`` (20 %), so its mean is the interval. Ten thousand tabs that a server restart
+  ``+/- spread`` (25 %), so its mean is the interval. Ten thousand tabs that a server restart
   brought back in the same few seconds spread out again within minutes instead of asking in
   step every 15 s forever.
 - A busy server is asked less often: an answer slower than ``slow_answer`` (2 s), or none at
@@ -72,7 +72,7 @@ __all__ = [
 DEFAULT_INTERVAL = 15.0
 DEFAULT_DEBOUNCE = 2.0
 DEFAULT_HIDDEN_INTERVAL = 60.0
-SPREAD = 0.2
+SPREAD = 0.25
 SLOW_ANSWER = 2.0
 MAX_STRETCH = 4.0
 

@@ -110,7 +110,7 @@ def test_the_waits_between_one_tabs_asks_vary_around_the_interval(
     node: Backend, site: Served, watched: Watched
 ) -> None:
     """Read from the server's receive times: with a 1 s interval the gaps between asks
-    spread over 0.8-1.2 s. Without the spread every gap would be the interval plus the
+    spread over 0.75-1.25 s. Without the spread every gap would be the interval plus the
     ack's round trip, never shorter than the interval."""
     page = open_page(watched, site.url)
     asks = 22
@@ -118,7 +118,7 @@ def test_the_waits_between_one_tabs_asks_vary_around_the_interval(
     times = node.stats()["emit_times"][1:asks]  # the first ask is the boot's, at once
     gaps = [b - a for a, b in itertools.pairwise(times)]
     print("gaps between asks:", [round(g, 3) for g in gaps])
-    assert min(gaps) >= 0.8 * REFRESH_S - CLOCK_SLACK_S, gaps
+    assert min(gaps) >= 0.75 * REFRESH_S - CLOCK_SLACK_S, gaps
     assert min(gaps) < 0.97 * REFRESH_S, gaps  # shorter than the interval: only the spread
     assert max(gaps) - min(gaps) > 0.15 * REFRESH_S, gaps
     assert 0.9 * REFRESH_S < statistics.mean(gaps) < 1.3 * REFRESH_S, gaps
