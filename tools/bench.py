@@ -6,6 +6,7 @@ Every figure is measured in this run, next to a baseline measured in the same ru
 the same machine, and printed with its goal. Absolute times on a shared machine are
 noise; the ratios are the result.
 
+- crowd: ten thousand tabs through the page's own refresh and reconnect rules (tools/crowd.py)
 - floor: a bare Pyodide page (same self-hosted runtime, same server) that only boots
   and sets ``html[data-ready]``. Medians of cold runs (fresh browser context each).
 - time to data-ready, mock and live: the real page, same conditions.
@@ -45,6 +46,7 @@ from tests.backends import Backend  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tools.bench_engines import engine_figures  # noqa: E402
 from tools.build import PYODIDE_FILES, build, npm_version  # noqa: E402
+from tools.crowd import report_lines as crowd_lines  # noqa: E402
 from tools.serve import Link, make_server  # noqa: E402
 
 # Installed before any page script: records when data-ready appears, every long task
@@ -180,6 +182,12 @@ def compressed_size(site_dir: Path, paths: list[str]) -> tuple[int, int]:
     return raw, packed
 
 
+def crowd_figures() -> None:
+    """Ten thousand tabs through the page's own refresh and reconnect rules (simulated)."""
+    for text in crowd_lines():
+        print(text, flush=True)
+
+
 def line(name: str, value: str, goal: str = "") -> None:
     print(f"  {name:<46} {value:>22}   {goal}")
 
@@ -193,7 +201,13 @@ def main() -> None:
     parser.add_argument(
         "--phone-only", action="store_true", help="only the phone-grade link figures (issue 14)"
     )
+    parser.add_argument(
+        "--crowd-only", action="store_true", help="only the crowd simulation (tools/crowd.py)"
+    )
     args = parser.parse_args()
+    if args.crowd_only:
+        crowd_figures()
+        return
     if args.phone_only:
         work = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
         try:
@@ -202,6 +216,8 @@ def main() -> None:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return
+    crowd_figures()  # needs no browser
+    print()
     runs = max(5, args.runs)
     work = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
     print(f"bench: {runs} cold runs each, Chromium at {chromium_path()}, 2 cores shared")
