@@ -129,6 +129,7 @@ function recordRender(kind, ms, proxies) {
 function boot() {
   // Python's first call: it has started (static/boot-status.js stops its start timer).
   document.dispatchEvent(new Event("statuspage:python-started"));
+  registerWhenShown();
   const text = id => document.getElementById(id)?.textContent ?? "null";
   let theme = null;
   try { theme = localStorage.getItem(THEME_KEY); } catch (_) { /* storage disabled */ }
@@ -340,17 +341,90 @@ function requestNotifications() {
   return answer;
 }
 
+// Through the service worker's registration where there is one (Chrome on Android
+// refuses `new Notification` even with the permission granted); `new Notification` only
+// where there is no service worker (then a click focuses this tab).
 function notify(title, body) {
-  const N = window.Notification;
   if (notificationPermission() !== "granted") return;
-  try {
-    const icon = document.querySelector('link[rel="apple-touch-icon"]')?.href;
-    const note = new N(title, {
-      body, tag: NOTIFY_TAG, renotify: true, lang: document.documentElement.lang, icon,
-    });
-    note.onclick = () => { window.focus(); note.close(); };
-  } catch (_) { /* e.g. Chrome on Android: page notifications need a service worker */ }
+  const icon = document.querySelector('link[rel="apple-touch-icon"]')?.href;
+  const options = {
+    body, tag: NOTIFY_TAG, renotify: true, lang: document.documentElement.lang, icon,
+    data: { url: location.pathname + location.search },
+  };
+  const inPage = () => {
+    try {
+      const note = new window.Notification(title, options);
+      note.onclick = () => { window.focus(); note.close(); };
+    } catch (_) { /* no service worker, and the page may not: nothing can be shown */ }
+  };
+  const registration = serviceWorker();
+  if (registration === null) { inPage(); return; }
+  registration.then(ready => (ready ? ready.showNotification(title, options) : inPage()))
+    .catch(inPage);
 }
+
+// ---------------------------------------------------------------------------------------
+// The service worker (static/sw.js, served as dist/sw.js): registered once the page shows
+// data and is idle, so that it never competes with a first visit's downloads; then told
+// which runtime files this page loaded before it existed, so that the next visit opens
+// without a network. serviceWorker() is null where there is none (no secure context, an
+// engine without them), else a promise of the active registration, or of null when it
+// did not become active in time (a notification then falls back to the page).
+const SERVICE_WORKER_URL = document.currentScript?.dataset.serviceWorker ?? null;
+const SERVICE_WORKER_WAIT_MS = 10000;
+let workerReady = null;
+
+function serviceWorker() {
+  const container = navigator.serviceWorker;
+  if (!SERVICE_WORKER_URL || !container || !window.isSecureContext) return null;
+  if (workerReady === null) {
+    const active = container.register(SERVICE_WORKER_URL, { scope: "/" })
+      .then(() => container.ready)
+      .then(registration => { keepLoaded(registration); return registration; });
+    const late = new Promise(done => setTimeout(() => done(null), SERVICE_WORKER_WAIT_MS));
+    workerReady = Promise.race([active, late]).catch(() => null);
+  }
+  return workerReady;
+}
+
+// Told to the newest worker once it is active: a new build's worker keeps this page's
+// files in its own cache, not in the one it is about to delete.
+function keepLoaded(registration) {
+  const own = `${location.origin}/`;
+  const urls = performance.getEntriesByType("resource")
+    .map(entry => entry.name)
+    .filter(name => name.startsWith(own));
+  const worker = registration.installing ?? registration.waiting ?? registration.active;
+  if (!worker) return;
+  const send = () => worker.postMessage({ kind: "keep", urls });
+  if (worker.state === "activated") { send(); return; }
+  worker.addEventListener("statechange", function activated() {
+    if (worker.state !== "activated") return;
+    worker.removeEventListener("statechange", activated);
+    send();
+  });
+}
+
+function registerWhenShown() {
+  const html = document.documentElement;
+  const register = () => {
+    const idle = window.requestIdleCallback ?? (callback => setTimeout(callback, 1000));
+    setTimeout(() => idle(() => serviceWorker()), 2000);
+  };
+  if (html.hasAttribute("data-ready")) { register(); return; }
+  const observer = new MutationObserver(() => {
+    if (!html.hasAttribute("data-ready")) return;
+    observer.disconnect();
+    register();
+  });
+  observer.observe(html, { attributes: true, attributeFilter: ["data-ready"] });
+}
+
+// The service worker asks this tab to come forward after a notification click (its own
+// focus() needs the click's user activation, which a browser may not pass on).
+navigator.serviceWorker?.addEventListener("message", event => {
+  if (event.data?.kind === "notification-click") window.focus();
+});
 
 // Where Python runs (README, "Where Python runs"). Loaded right after
 // <script type="py" worker>, before PyScript's module runs. PyScript's worker reaches the

@@ -1,9 +1,11 @@
 """Watching for changes (issue 15) in Chromium, against the python-socketio backend.
 
-Notifications are captured by wrapping ``window.Notification`` in an init script (the
-page must go through it); the permission is granted with Playwright, or emulated as
-denied or missing by replacing ``window.Notification``. The tab is hidden by overriding
-``document.visibilityState`` and dispatching ``visibilitychange`` (as in test_live.py).
+Notifications are captured by wrapping both ways the page can raise one in an init
+script: the service worker registration's ``showNotification`` (where the page has a
+service worker, as here) and ``window.Notification``; the permission is granted with
+Playwright, or emulated as denied or missing by replacing ``window.Notification``. The
+tab is hidden by overriding ``document.visibilityState`` and dispatching
+``visibilitychange`` (as in test_live.py).
 The site is built with STATUSPAGE_HIDDEN_REFRESH_SECONDS=5 and a 2 s visible cadence;
 how often a hidden tab asks is read from the backend's own emit counter and timestamps.
 """
@@ -34,8 +36,8 @@ pytestmark = pytest.mark.browser
 
 HIDDEN_S = 5
 REFRESH_S = 2
-# Wraps Notification so that every notification the page raises is recorded (title,
-# options, and the object, to click it), and counts window.focus() calls.
+# Records every notification the page raises (title, options, and how), whichever way
+# it goes, and counts window.focus() calls.
 RECORD = """
 window.__notes = [];
 window.__focused = 0;
@@ -43,15 +45,30 @@ const RealNotification = window.Notification;
 if (typeof RealNotification === 'function') {
   window.Notification = class extends RealNotification {
     constructor(title, options = {}) {
-      window.__notes.push({title, body: options.body, tag: options.tag});
+      window.__notes.push({title, body: options.body, tag: options.tag, via: 'page'});
       super(title, options);
       window.__lastNote = this;
     }
   };
 }
+if (typeof ServiceWorkerRegistration === 'function') {
+  const realShow = ServiceWorkerRegistration.prototype.showNotification;
+  ServiceWorkerRegistration.prototype.showNotification = function (title, options = {}) {
+    window.__notes.push({title, body: options.body, tag: options.tag, via: 'worker'});
+    return realShow.call(this, title, options);
+  };
+}
 const realFocus = window.focus.bind(window);
 window.focus = () => { window.__focused += 1; realFocus(); };
 """
+# Dispatched in the service worker: a click on the page's latest notification. (A real
+# click carries a user activation that lets the worker focus the tab itself; a
+# dispatched one does not, so the page is asked to come forward, and does.)
+CLICK_IN_WORKER = """async () => {
+  const [note] = await self.registration.getNotifications();
+  self.dispatchEvent(new NotificationEvent('notificationclick', {notification: note}));
+  return note.title;
+}"""
 # A browser whose answer is "denied" (already, or at the prompt): counts the prompts.
 DENIED = """
 window.__prompts = 0;
@@ -138,8 +155,10 @@ def test_notifies_when_the_bot_goes_down_and_again_when_it_recovers(
     both = wait_notes(page, 2, hidden_heartbeat_timeout())
     assert both[1]["title"] == "SupportMail is back: all systems operational"
     assert len({n["tag"] for n in both}) == 1 and both[0]["tag"]
-    page.evaluate("window.__lastNote.onclick()")
-    assert page.evaluate("window.__focused") == 1
+    assert {n["via"] for n in both} == {"worker"}
+    (worker,) = page.context.service_workers
+    assert worker.evaluate(CLICK_IN_WORKER) == both[1]["title"]
+    page.wait_for_function("window.__focused === 1")
     assert len(notes(page)) == 2
     granted.assert_clean()
 

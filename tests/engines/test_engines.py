@@ -31,6 +31,9 @@ from tests.engines.drivers import Engine, EngineName, missing, start_engine
 BOOT_TIMEOUT_S = 90
 READY = "return document.documentElement.hasAttribute('data-ready')"
 LIVE = "return document.documentElement.dataset.source === 'live'"
+# The service worker's scope once it is active (it registers once data is on screen).
+WORKER_SCOPE = """const registration = await navigator.serviceWorker?.getRegistration();
+return registration?.active ? registration.scope : null;"""
 SHARD_STATES = """return Object.fromEntries([...document.querySelectorAll('[data-shard-id]')]
   .map(e => [e.dataset.shardId, e.dataset.state]))"""
 # The live sites ask every 3 s: long enough to tell "one request on return" from the next
@@ -147,10 +150,12 @@ class EngineChecks:
     def test_live_node_server_renders_its_shard_states(
         self, engine: Engine, node: Backend, node_site: Served
     ) -> None:
-        """With production headers, live data from socket.io@4 shows each shard's state."""
+        """With production headers, live data from socket.io@4 shows each shard's state,
+        and the service worker registers with the whole site as its scope."""
         engine.open(node_site.url + "/")
         engine.wait(LIVE, BOOT_TIMEOUT_S)
         assert engine.eval(SHARD_STATES) == running_shard_states(node.get_clusters())
+        assert engine.wait(WORKER_SCOPE, 30) == node_site.url + "/"
         assert attribute(engine, "data-connection") == "connected"
         assert engine.eval("return window.statuspage.debug.python") == self.python_runs_in
         stats = node.stats()
