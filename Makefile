@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: dev build test lint typecheck unit browser browser-chromium browser-firefox browser-webkit \
-	demo bench deploy clean
+	demo bench deploy deploy-pages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ bench: deps
 
 deploy: build
 	npx wrangler deploy
+
+# The same dist/ as a Cloudflare Pages project instead (README, "Deploying").
+PAGES_PROJECT ?= supportmail-status
+deploy-pages: build
+	npx wrangler pages deploy dist --project-name $(PAGES_PROJECT)
 
 clean:
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
