@@ -175,7 +175,7 @@ function describeUi(event) {
   const relatedEl = closest(event.relatedTarget, "[data-shard-id]");
   if (actionEl) {
     ui.action = actionEl.dataset.action;
-    if (event.type === "click" && ui.action === "watch") askPermission(actionEl);  // issue 15
+    if (event.type === "click" && ui.action === "watch") askPermission(actionEl);
     ui.value = actionEl.dataset.value ?? null;
     ui.cluster = num(actionEl.dataset.cluster);
   }
@@ -292,11 +292,11 @@ function copy(text) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Watching for changes (issue 15). Notifications go through window.Notification (tests
-// wrap it). The permission is requested only from the #watch button's own click, here on
-// the main thread inside the click (the browser's user activation), never on load; the
-// browser prompts only while the permission is "default". Python awaits the answer with
-// requestNotifications(). One tag for all notifications: a newer one replaces an older.
+// Watching for changes. Notifications are raised by notify() below. The permission is
+// requested only from the #watch button's own click, here on the main thread inside the
+// click (the browser's user activation), never on load; the browser prompts only while
+// the permission is "default". Python awaits the answer with requestNotifications().
+// One tag for all notifications: a newer one replaces an older.
 const WATCH_KEY = "statuspage-watch";
 const NOTIFY_TAG = "statuspage-status";
 let permissionAnswer = null;

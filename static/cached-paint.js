@@ -1,5 +1,5 @@
 "use strict";
-// The last known status at first paint (issue 14). Deferred in <head>, ahead of PyScript's
+// The last known status at first paint. Deferred in <head>, ahead of PyScript's
 // module (deferred scripts run in document order), and render-blocking (blocking="render",
 // Chromium; an engine without it may paint the empty page once before): on a returning
 // visit it paints the status the page last showed

@@ -427,7 +427,7 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
     return fill(template, site, messages, values)
 
 
-# -- link previews and installability (issue 15) -----------------------------------------
+# -- link previews and installability ---------------------------------------------------
 
 # Open Graph wants language_TERRITORY; the territory is the one each language's Discord
 # users are most often in (Discord's own client locales: en-US, de, fr, es-ES).
