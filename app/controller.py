@@ -123,7 +123,9 @@ class Controller:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def run(self) -> None:
+    def start(self) -> None:
+        """The synchronous part of ``run``: listen to the page, read the visitor's choices
+        from it (theme, ``?guild=``, watching) and draw the first frame."""
         b = self.browser
         b.listen("document", "visibilitychange", self._on_visibility)
         b.listen("window", "focus", self._on_focus)
@@ -148,6 +150,10 @@ class Controller:
         )
         self._follow_watch()
         self.paint()
+
+    async def run(self) -> None:
+        """Start, then run the refresh loop until the page closes."""
+        self.start()
         if self.config.mock is not MockPolicy.ALWAYS and self.sources.live is not None:
             self._live = self.sources.live(self._on_connection)
             self._tasks.append(asyncio.ensure_future(self._live.start()))
@@ -217,7 +223,7 @@ class Controller:
             return _UNANSWERED.get(exc.reason, Outcome.NOT_ASKED)
         # The server's answer time, without this page's parsing of it.
         self._answered_in = self.monotonic() - asked
-        self._accept(ack, source.kind)
+        self.accept(ack, source.kind)
         return Outcome.ANSWERED if source.kind is SourceKind.LIVE else Outcome.NOT_ASKED
 
     async def refresh_from(self, source: StatusSource) -> Outcome:
@@ -228,10 +234,13 @@ class Controller:
             reason = exc.reason if isinstance(exc, SourceUnavailable) else Reason.MOCK
             self._set_state(self.state.with_connection(self.state.connection, reason))
             return Outcome.NOT_ASKED
-        self._accept(ack, source.kind)
+        self.accept(ack, source.kind)
         return Outcome.NOT_ASKED
 
-    def _accept(self, ack: object, kind: SourceKind) -> bool:
+    def accept(self, ack: object, kind: SourceKind) -> bool:
+        """One answer from a source, as the refresh loop gets it: parse, update state,
+        notify, draw (``invalidate``: the painter draws it soon, once). False if the answer
+        was rejected; the page then says why."""
         parsed = parse_ack(ack, self.browser.now_ms())
         if isinstance(parsed, AckRejected):
             self._set_state(self.state.with_rejection(parsed.problem))

@@ -263,10 +263,10 @@ def controller(browser: RecordingBrowser) -> Controller:
 def test_live_data_is_stored_and_preview_data_never() -> None:
     browser = RecordingBrowser(cached=False)
     c = controller(browser)
-    assert c._accept(ack(2, 2), SourceKind.MOCK)
+    assert c.accept(ack(2, 2), SourceKind.MOCK)
     c.paint()
     assert not [cmd for cmd in browser.commands if cmd[0] == "storeSnapshot"]
-    assert c._accept(ack(2, 2), SourceKind.LIVE)
+    assert c.accept(ack(2, 2), SourceKind.LIVE)
     c.paint()
     stored = [p for name, p in browser.commands if name == "storeSnapshot"]
     assert len(stored) == 1 and json.loads(stored[0])["version"] == "1.0+abc"
@@ -281,7 +281,7 @@ def test_first_data_drops_the_painted_view_in_the_same_batch_before_its_ops() ->
     before = [cmd for cmd in browser.commands if cmd[0] == "apply"]
     assert all(op[1] not in ("#clusters", "#overall-title") for _, ops in before for op in ops)
     browser.commands.clear()
-    assert c._accept(ack(2, 2), SourceKind.LIVE)
+    assert c.accept(ack(2, 2), SourceKind.LIVE)
     c.paint()
     names = [name for name, _ in browser.commands]
     assert names.index("dropCached") < names.index("apply")

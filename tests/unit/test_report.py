@@ -195,7 +195,7 @@ def copied(guild_input: str | None) -> tuple[str, Controller]:
     )
     if guild_input is not None:
         controller.ui = replace(controller.ui, lookup=parse_guild_input(guild_input))
-    assert controller._accept(ACK, SourceKind.LIVE)
+    assert controller.accept(ACK, SourceKind.LIVE)
     asyncio.run(controller._copy_diagnostics())
     assert len(browser.clipboard) == 1
     assert controller.ui.copy_status == "copy.done"

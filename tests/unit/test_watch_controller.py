@@ -126,7 +126,7 @@ def test_a_remembered_choice_with_permission_notifies_down_and_back() -> None:
     boot(c)
     assert c.ui.watch.active and c.scheduler.watching
     for answer in (ack(), ack(), ack("stopped"), ack("stopped"), ack()):
-        assert c._accept(copy.deepcopy(answer), SourceKind.LIVE)
+        assert c.accept(copy.deepcopy(answer), SourceKind.LIVE)
     assert [title for title, _ in browser.notes] == [
         "SupportMail status: Major outage",
         "SupportMail is back: all systems operational",
@@ -138,8 +138,8 @@ def test_the_looked_up_shard_changing_state_notifies() -> None:
     c = controller(browser)
     boot(c)
     c.ui = replace(c.ui, lookup=parse_guild_input(str(GUILD)))
-    c._accept(ack(), SourceKind.LIVE)
-    c._accept(ack(shard_2=2), SourceKind.LIVE)
+    c.accept(ack(), SourceKind.LIVE)
+    c.accept(ack(shard_2=2), SourceKind.LIVE)
     assert [title for title, _ in browser.notes] == ["Your server's shard 2 is Reconnecting"]
 
 
@@ -147,8 +147,8 @@ def test_not_watching_notifies_nothing_and_hidden_tabs_ask_nothing() -> None:
     browser = FakeBrowser("granted", stored=False)
     c = controller(browser)
     boot(c)
-    c._accept(ack(), SourceKind.LIVE)
-    c._accept(ack("stopped"), SourceKind.LIVE)
+    c.accept(ack(), SourceKind.LIVE)
+    c.accept(ack("stopped"), SourceKind.LIVE)
     assert browser.notes == []
     c.scheduler.on_visibility(False, 0.0)
     assert c.scheduler.next_wakeup(0.0) is None
@@ -158,9 +158,9 @@ def test_preview_data_never_notifies() -> None:
     browser = FakeBrowser("granted", stored=True)
     c = controller(browser)
     boot(c)
-    c._accept(ack(), SourceKind.MOCK)
-    c._accept(ack("stopped"), SourceKind.MOCK)
-    c._accept(ack("stopped"), SourceKind.LIVE)
+    c.accept(ack(), SourceKind.MOCK)
+    c.accept(ack("stopped"), SourceKind.MOCK)
+    c.accept(ack("stopped"), SourceKind.LIVE)
     assert browser.notes == []
 
 
