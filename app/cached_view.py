@@ -7,8 +7,6 @@ with data takes over (``dropCached`` is queued ahead of that pass's operations, 
 same batch, and the view draws those regions from scratch); after a pass that drew new
 live data, what is on screen is stored for the next visit. The rules and the payload
 live in ``app.render.cached``.
-
-Public names: CachedView
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Entry point in the page: read the config, build the pieces, start the controller.
 
-Run by the ``<script type="py">`` in ``index.html``::
+Run by ``static/boot.py``, the ``<script type="py" worker>`` of ``index.html``: in a Web
+Worker wherever the engine can start module workers, on the main thread otherwise
+(``static/apply.js`` decides before PyScript starts). ``boot.py`` puts the app bundle
+(``/home/pyodide/app.zip``) on ``sys.path``, then::
 
     from app.main import main
     main()

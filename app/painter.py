@@ -5,8 +5,6 @@ announcement of a changed overall status, ``data-ready``), sent as one flush.
 The controller decides *when* to draw (``Controller.invalidate``); this decides *what*
 a pass sends beyond the view's own operations, and remembers what it already did so a
 pass repeats none of it (scrolling, repainting the favicon, announcing, marking ready).
-
-Public names: Painter
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ class UiEvent:
 
 class BrowserPort(Protocol):
     """Listen targets are ``"window"`` and ``"document"``; handlers get an event object
-    with ``kind`` and ``persisted`` that ``ui_event`` reduces to a :class:`UiEvent`."""
+    with ``kind`` and ``persisted`` that ``ui_event`` reduces to a ``UiEvent``."""
 
     def location(self) -> tuple[str, str, str, str]: ...
     def visible(self) -> bool: ...

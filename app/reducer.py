@@ -7,14 +7,6 @@ only when something did. What the page must do besides drawing the new state com
 back as effects, which the controller runs; outcomes it learns from them (the new query
 string, whether the copy worked) come back in as events.
 
-Public names:
-    reduce(ui, event, snapshot)      one step
-    Event                            UiEvent | DataArrived | SearchChanged | Copied
-                                     | NotificationsAnswered
-    Effect                           StoreTheme | HideDetails | FocusShard | SetGuildParam
-                                     | CopyDiagnostics | StoreWatch | AskNotifications
-    FOLD_HEALTHY_ABOVE
-
 >>> from app.ports import UiEvent
 >>> ui = UiState()
 >>> ui, effects = reduce(ui, UiEvent("click", action="problems-only"), None)

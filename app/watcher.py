@@ -4,8 +4,6 @@
 (the overall status, and the looked-up server's shard) with what the last one said, and
 notifies while the visitor watches. The rules (what counts as a change, never preview
 data, never the link's own recovery) and the wording live in ``app.model.watch``.
-
-Public names: Watcher
 """
 
 from __future__ import annotations

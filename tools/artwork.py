@@ -1,22 +1,18 @@
 """The site's PNG artwork, drawn at build time from its own mark and colours: no browser,
 no image library, only ``zlib`` and ``struct``.
 
-Public names:
-    MARK_STROKES            the mark of index.html's ``.brand-mark`` as geometry
-    Raster                  an RGBA canvas with an anti-aliased mark painter
-    png(raster)             -> bytes (8-bit RGBA, or RGB when fully opaque)
-    png_size(data)          -> (width, height), read back from the IHDR chunk
-    link_preview()          the 1200 x 630 Open Graph / Twitter card image (no text, so
-                            language-neutral; no status, since a static file cannot know it)
-    app_icon(size, maskable)  the manifest's icons
+The build writes the manifest's icons (``app_icon``) and the 1200 x 630 Open Graph /
+Twitter card image (``link_preview``), which has no text, so it is language-neutral, and
+no status, since a static file cannot know it.
+
+The mark is the envelope of ``index.html``'s ``.brand-mark`` (viewBox 0 0 32 32), kept here
+as geometry in ``MARK_STROKES``: a rounded rectangle x=3 y=7 26 x 18 rx=4 and the flap
+5,10 → 16,18 → 27,10, stroked 2.2 wide. It is drawn with signed distances (one sample per
+pixel, coverage from the distance to the stroke's edge), which anti-aliases as well as a
+renderer would at these sizes.
 
 >>> png_size(png(app_icon(192)))
 (192, 192)
-
-The mark is the envelope of ``index.html`` (viewBox 0 0 32 32): a rounded rectangle
-x=3 y=7 26 x 18 rx=4 and the flap 5,10 → 16,18 → 27,10, stroked 2.2 wide. It is drawn
-with signed distances (one sample per pixel, coverage from the distance to the stroke's
-edge), which anti-aliases as well as a renderer would at these sizes.
 """
 
 from __future__ import annotations
@@ -27,7 +23,16 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-__all__ = ["MARK_STROKES", "Raster", "app_icon", "link_preview", "png", "png_size"]
+__all__ = [
+    "ACCENT",
+    "BACKGROUND",
+    "MARK_STROKES",
+    "Raster",
+    "app_icon",
+    "link_preview",
+    "png",
+    "png_size",
+]
 
 RGB = tuple[int, int, int]
 

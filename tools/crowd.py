@@ -71,7 +71,7 @@ class _Figure:
     show: Callable[[float], str]
     goal: str = "report"
     met: Callable[[float], bool] | None = None
-    #: Whether the goal applies to a scenario (otherwise the figure is reported).
+    # Whether the goal applies to a scenario (otherwise the figure is reported).
     applies: Callable[[Scenario], bool] = lambda _: True
 
 

@@ -101,17 +101,17 @@ class Scenario:
 
     name: str
     title: str
-    #: The Socket.IO server is down: connections drop at ``from``, attempts fail until ``until``.
+    # The Socket.IO server is down: connections drop at ``from``, attempts fail until ``until``.
     down: tuple[float, float] | None = None
-    #: The client API answers 503 with ``Retry-After`` (``RETRY_AFTER``): attempts fail.
+    # The client API answers 503 with ``Retry-After`` (``RETRY_AFTER``): attempts fail.
     unavailable: tuple[float, float] | None = None
-    #: Every ask arriving in this window takes ``SLOW_ACK_LATENCY`` to answer.
+    # Every ask arriving in this window takes ``SLOW_ACK_LATENCY`` to answer.
     slow: tuple[float, float] | None = None
-    #: Whether the time-to-fresh-data goals apply (otherwise the figures are reported).
+    # Whether the time-to-fresh-data goals apply (otherwise the figures are reported).
     fresh_goal: bool = False
     visible: bool = True
     watching: bool = False
-    #: Simulated time to stop at; ``None``: ``AFTER`` seconds after recovery.
+    # Simulated time to stop at; ``None``: ``AFTER`` seconds after recovery.
     until: float | None = None
 
     @property
@@ -186,15 +186,15 @@ class Result:
     rules: Rules
     tabs: int
     seed: int
-    #: Asks reaching the server, per second of arrival (index = whole simulated second).
+    # Asks reaching the server, per second of arrival (index = whole simulated second).
     asks: tuple[int, ...]
-    #: Token requests to the client API, per second.
+    # Token requests to the client API, per second.
     tokens: tuple[int, ...]
-    #: Per tab: seconds from recovery to its first answer after it (``inf``: none).
+    # Per tab: seconds from recovery to its first answer after it (``inf``: none).
     fresh: tuple[float, ...]
-    #: Per tab: seconds from acks fast again until its stretch is 1 for good (``inf``: never).
+    # Per tab: seconds from acks fast again until its stretch is 1 for good (``inf``: never).
     normal: tuple[float, ...]
-    #: Tabs connected at the end.
+    # Tabs connected at the end.
     connected: int
 
     # --- figures ------------------------------------------------------------------------

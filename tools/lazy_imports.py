@@ -18,7 +18,7 @@ that precompile measures is the patched one.
 A patch whose text is not found exactly once stops the build, naming it: a Pyodide
 upgrade changed that module, and the patch must be checked against the new source, not
 skipped. The asyncio name lists are checked against the modules' ``__all__`` by
-precompile (``check_lazy_names``), inside the Pyodide that will run them.
+precompile (``check_lazy_imports``), inside the Pyodide that will run them.
 """
 
 from __future__ import annotations

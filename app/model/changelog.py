@@ -1,13 +1,8 @@
 """What changed while I watched: shard state transitions and cluster ping history.
 
-Public names:
-
-- ``PING_SAMPLES`` -- 40 ping samples kept per cluster.
-- ``RECENT_CAP`` -- 50 entries kept in the recent-changes list.
-- ``Change`` -- one shard state transition ``(at, shard_id, cluster_id, old_state, new_state)``.
-- ``ShardHistory`` -- ``(last_change_at, transitions)`` for one shard.
-- ``ChangeLog`` -- fed one snapshot per refresh with ``observe(at, clusters)``; answers
-  ``shard_history(shard_id)``, ``ping_series(cluster_id)`` and ``recent``.
+A ``ChangeLog`` is fed one snapshot per refresh (``observe``) and answers ``shard_history``,
+``ping_series`` and ``recent``. It keeps ``PING_SAMPLES`` (40) ping samples per cluster and the
+last ``RECENT_CAP`` (50) changes.
 
 States are plain ints (discord.js ``Status`` numbers, ``ShardState`` in ``vocabulary.py``), so
 this module depends on nothing else.  The first time a shard is seen its state is a baseline,

@@ -1,14 +1,9 @@
 """The app's configuration: build-time environment variables, validated once.
 
 The build (``tools/build.py``) reads the environment with ``config_from_env`` and writes
-the result into each page as JSON; the page reads it back with ``config_from_json``.
-An invalid value fails the build with a message naming the variable.
-
-Public names:
-    Config, ConfigError, ENV_DEFAULTS
-    config_from_env(env)    -> Config    (raises ConfigError)
-    config_from_json(obj)   -> Config    (raises ConfigError)
-    Config.to_json()        -> dict
+the result (``Config.to_json``) into each page as JSON; the page reads it back with
+``config_from_json``. Both raise ``ConfigError`` for an invalid value, with a message
+naming the variable, so a bad value fails the build.
 
 >>> config_from_env({"STATUSPAGE_MOCK": "never"}).mock
 <MockPolicy.NEVER: 'never'>
@@ -23,7 +18,14 @@ from urllib.parse import urlsplit
 
 from app.model.mock_policy import MockPolicy, parse_mock_policy
 
-__all__ = ["ENV_DEFAULTS", "Config", "ConfigError", "config_from_env", "config_from_json"]
+__all__ = [
+    "ENV_DEFAULTS",
+    "Config",
+    "ConfigError",
+    "config_from_env",
+    "config_from_json",
+    "origin",
+]
 
 ENV_DEFAULTS: dict[str, str] = {
     "STATUSPAGE_TOKEN_URL": "http://localhost:3000/ws-token",

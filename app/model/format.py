@@ -2,14 +2,9 @@
 
 The runtime seam implements ``Formatter`` with ``Intl.NumberFormat``, ``PluralRules``,
 ``DurationFormat``, ``RelativeTimeFormat`` and ``DateTimeFormat``. ``FallbackFormatter``
-implements the same rules for en/de/fr/es in plain Python so the model and renderers
-are testable under CPython.
-
-Public names:
-    Formatter            the interface
-    FallbackFormatter    CPython implementation (numbers, CLDR plural categories, …)
-    DurationParts, split_duration(ms)   the two largest units of an uptime
-    plural_category(locale, n)          CLDR cardinal category for en/de/fr/es
+implements the same rules for en/de/fr/es in plain Python (numbers, CLDR plural
+categories, …) so the model and renderers are testable under CPython. An uptime is
+shown in its two largest units (``split_duration``).
 
 >>> FallbackFormatter("de").number(1234567)
 '1.234.567'

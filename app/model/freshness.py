@@ -1,18 +1,11 @@
 """Freshness of the shown stats: the staleness rule behind the connection indicator.
 
-Public names:
-
-- ``STALE_AFTER_INTERVALS`` -- 2: data is stale once no refresh has succeeded for 2 intervals.
-- ``Freshness`` -- ``NO_DATA`` / ``FRESH`` / ``STALE``, what the indicator shows.
-- ``freshness(last_success, now, interval)`` -- classify the shown data.
-- ``is_stale(last_success, now, interval)`` -- ``freshness(...) is Freshness.STALE``.
-- ``seconds_since(then, now)`` -- elapsed seconds, clamped at 0; ``None`` if ``then`` is ``None``.
-
-``last_success`` is when a refresh last succeeded, on the same clock as ``now``; ``None`` means
-none ever has.  That is "no data", not "stale": there is nothing old on screen to warn about, so
-the page shows a loading/unavailable state instead.  Stale means strictly more than
-``2 * interval`` seconds have passed -- one missed refresh (with the scheduler's cadence measured
-from completion) is tolerated, two are not.
+``freshness`` classifies the shown data as ``Freshness.NO_DATA``, ``FRESH`` or ``STALE``, which
+is what the indicator shows.  ``last_success`` is when a refresh last succeeded, on the same
+clock as ``now``; ``None`` means none ever has.  That is "no data", not "stale": there is nothing
+old on screen to warn about, so the page shows a loading/unavailable state instead.  Stale means
+strictly more than ``STALE_AFTER_INTERVALS`` (2) intervals have passed -- one missed refresh
+(with the scheduler's cadence measured from completion) is tolerated, two are not.
 
 Example:
 

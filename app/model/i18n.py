@@ -4,12 +4,8 @@ A catalogue is the parsed ``locales/<locale>.json``: a flat object of key -> tex
 text may hold named placeholders such as ``{count}``. A message with plural forms is
 stored as ``<key>#<category>`` for the CLDR categories it needs, always including
 ``#other``; the category comes from the formatter (``Intl.PluralRules`` in the browser).
-
-Public names:
-    LOCALES, BASE_LOCALE, Catalogue, MissingMessage
-    placeholders(text)   -> frozenset of placeholder names in one message
-    locale_path(locale)  -> "/" or "/de/"
-    locale_from_path(p)  -> the locale a URL path is served in, or None for an unknown prefix
+Each locale's page is served under its own path: the base locale at ``/``, the others
+under ``/<locale>/`` (``locale_path``, and back with ``locale_from_path``).
 
 >>> cat = Catalogue("en", {"shards#one": "{count} shard", "shards#other": "{count} shards"})
 >>> cat.plural("shards", 2, "2")

@@ -3,8 +3,6 @@ shared by the transport (which reports them) and the page (which shows them).
 
 Each ``Reason`` has an ``error.<value>`` message in every catalogue.
 
-Public names: Connection, Reason, TRANSPORT_REASONS
-
 >>> Reason("token-http") is Reason.TOKEN_HTTP
 True
 >>> Reason.OFFLINE in TRANSPORT_REASONS

@@ -1,7 +1,5 @@
 """Answer "which shard is my server on, and how is it?" from one snapshot.
 
-Public names: Located, LookupUnavailable, locate_guild(snapshot, guild_id)
-
 >>> from app.model.snapshot import Cluster, Shard, Snapshot
 >>> from app.model.vocabulary import ClusterState, ShardState
 >>> snap = Snapshot((Cluster(0, ClusterState.RUNNING, (0, 1), 1, 1, 1,

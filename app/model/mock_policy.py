@@ -1,20 +1,12 @@
 """Mock-data policy: when the status page may show canned demo data instead of the live bot.
 
-Public names:
-
-- ``MockPolicy`` -- ``AUTO`` / ``ALWAYS`` / ``NEVER`` (a ``StrEnum``).
-- ``parse_mock_policy(raw)`` -- case- and whitespace-tolerant parse; ``ValueError`` otherwise.
-- ``is_local_host(hostname)`` -- is this ``location.hostname`` a developer's own machine?
-- ``has_mock_param(search)`` -- does ``location.search`` ask for mock data?
-- ``mock_allowed(policy, *, protocol, hostname, search)`` -- may mock data be used at all?
-- ``should_use_mock(policy, *, protocol, hostname, search, live_ever_shown)`` -- ``mock_allowed``,
-  except that once live data has been shown the page never falls back to mock.
-
-``AUTO`` allows mock only for local development: the ``file:`` protocol, hostnames ``localhost``
-and ``*.localhost`` (RFC 6761; browsers resolve them to loopback), any loopback IP address --
-all of ``127.0.0.0/8`` and ``::1``, bracketed (as Chromium reports it) or not -- or a ``mock``
-query parameter (``?mock``, ``?mock=1``, ``?a=1&mock``).  ``?mock=0`` / ``false`` / ``no`` / ``off``
-explicitly decline.  ``0.0.0.0`` is *not* local: it is not a loopback address.
+The default policy, ``AUTO``, allows mock only for local development: the ``file:`` protocol,
+hostnames ``localhost`` and ``*.localhost`` (RFC 6761; browsers resolve them to loopback), any
+loopback IP address -- all of ``127.0.0.0/8`` and ``::1``, bracketed (as Chromium reports it) or
+not -- or a ``mock`` query parameter (``?mock``, ``?mock=1``, ``?a=1&mock``).  ``?mock=0`` /
+``false`` / ``no`` / ``off`` explicitly decline.  ``0.0.0.0`` is *not* local: it is not a
+loopback address.  Once live data has been shown, the page never falls back to mock
+(``should_use_mock``).
 
 Example:
 

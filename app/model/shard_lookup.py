@@ -1,19 +1,15 @@
 """Find-my-shard: parse what the user pasted, count the bot's shards, and map a guild to its shard.
 
-Public names:
-
-- ``MAX_SNOWFLAKE`` -- ``2**63 - 1``; Discord snowflakes fit in 63 bits.
-- ``GuildInputError`` -- why the input is not a usable server ID (a ``StrEnum``; values suit
-  translation keys): ``EMPTY``, ``NOT_A_SNOWFLAKE``, ``TOO_LARGE``, ``NOT_A_GUILD_LINK``,
-  ``DM_LINK`` (``/channels/@me/...``: DMs have no server), ``INVITE_LINK`` (invites carry no ID).
-- ``GuildInput`` -- the parse result: exactly one of ``guild_id`` and ``error`` is set.
-- ``parse_guild_input(text)`` -- accepts a bare snowflake (17-19 significant digits; 20-digit
-  numbers always exceed 63 bits and get ``TOO_LARGE``) or a Discord message/channel link
-  ``http(s)://[www.|ptb.|canary.]discord[app].com/channels/<guild>[/<channel>[/<message>]]``
-  with or without scheme, trailing slash, query or fragment, optionally wrapped in ``<...>``.
-- ``total_shards(shard_lists)`` -- distinct shard IDs across all clusters, or ``None`` unless
-  they are exactly ``0..N-1``.
-- ``shard_for_guild(guild_id, total)`` -- ``(guild_id >> 22) % total`` on exact Python ints.
+``parse_guild_input`` accepts a bare snowflake or a Discord message/channel link
+``http(s)://[www.|ptb.|canary.]discord[app].com/channels/<guild>[/<channel>[/<message>]]``, with
+or without scheme, trailing slash, query or fragment, optionally wrapped in ``<...>``.  A
+snowflake has 17-19 significant digits: Discord snowflakes fit in 63 bits (``MAX_SNOWFLAKE``),
+so a 20-digit number is always ``TOO_LARGE``.  The result, a ``GuildInput``, holds exactly one
+of ``guild_id`` and ``error``; the ``GuildInputError`` values suit translation keys, and two of
+them name links that look right but carry no server: ``DM_LINK`` (``/channels/@me/...``: DMs
+have no server) and ``INVITE_LINK`` (invites carry no ID).  ``shard_for_guild`` is Discord's
+formula on exact Python ints, with the shard count that ``total_shards`` reads off the
+clusters' shard lists.
 
 Example:
 

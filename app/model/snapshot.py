@@ -13,19 +13,11 @@ Wire format (the bot's Socket.IO server answers the emit with one argument)::
         "shards": [{"id": int, "ping": int, "status": <discord.js Status 0..8>}, ...],
     }
 
-Bad entries are skipped and good ones kept; every skip or repair is recorded as a
-``Problem`` (a code, where it was, the offending value as text) so the page can show
-why. Extra fields are ignored: the backend may grow.
-
-Public names:
-    Shard, Cluster, Snapshot      validated values
-    Problem, ProblemCode          one diagnostic
-    AckRejected                   an ack with nothing usable (``success: false``, not an object…)
-    parse_ack(ack, now_ms)        -> Snapshot | AckRejected
-    parse_clusters(data, now_ms)  -> Snapshot
-    overall_status(clusters)      -> OverallStatus
-    healthy_shards_by_cluster(snapshot) -> dict[int, int]: healthy shards per cluster id
-    healthy_cluster_ids(snapshot) -> frozenset[int]: clusters whose every shard is healthy
+``parse_ack`` gives a ``Snapshot`` of ``Cluster`` and ``Shard`` values, or ``AckRejected``
+for an ack with nothing usable in it (``success: false``, not an object…). Bad entries are
+skipped and good ones kept; every skip or repair is recorded as a ``Problem`` (a code,
+where it was, the offending value as text) so the page can show why. Extra fields are
+ignored: the backend may grow.
 
 >>> snap = parse_ack({"success": True, "data": [{"id": 0, "status": "running",
 ...     "shardList": [0], "createdAt": 1_700_000_000_000, "guilds": 5, "members": 9,
@@ -51,6 +43,8 @@ __all__ = [
     "ProblemCode",
     "Shard",
     "Snapshot",
+    "healthy_cluster_ids",
+    "healthy_shards_by_cluster",
     "overall_status",
     "parse_ack",
     "parse_clusters",

@@ -1,12 +1,8 @@
 """What the visitor chose on the page: filters, folds, lookup, the open popover, the theme.
 
-Kept by the controller (changed only by ``app.ui.reducer.reduce``), read by the view.
-A value: every change makes a new ``UiState``.
-
-Public names:
-    UiState                 the visitor's choices
-    Popover, OpenReason     the one open shard popover and what opened it
-    visible_shards(cluster, ui)  the shards the filters leave on screen, in grid order
+Kept by the controller (changed only by ``app.reducer.reduce``), read by the view.
+A value: every change makes a new ``UiState``. At most one shard popover is open: a
+``Popover`` names its shard and the ``OpenReason`` that opened it.
 
 >>> ui = UiState(theme=None, system_dark=False)
 >>> ui.dark

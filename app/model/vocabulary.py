@@ -1,20 +1,11 @@
 """The closed vocabulary of states, mapped in one place.
 
-Public names:
-    ShardState      discord.js ``Status`` enum (0 Ready … 8 Resuming)
-    Health          healthy / transitional / down
-    ClusterState    starting / running / stopped
-    OverallStatus   operational / degraded / outage / unknown
-    StateStyle      how one state is told: health class, label key, shape
-    SHARD_STYLES    ShardState -> StateStyle   (the one table for shards)
-    CLUSTER_STYLES  ClusterState -> StateStyle
-    HEALTH_LABEL_KEYS  Health -> label key
-    OVERALL_STYLES  OverallStatus -> StateStyle
-    is_healthy(state)  the one rule for "is this shard healthy"
-    PingBand        good / slow / bad / unknown, with ``ping_band(ms)``
-    PING_GOOD_BELOW_MS, PING_SLOW_BELOW_MS
-
-No view re-derives any of this: renderers look states up here.
+A shard's state is the discord.js ``Status`` it reports (``ShardState``, 0 Ready … 8
+Resuming). Each shard state, cluster state and overall status is told by a ``StateStyle``
+(health class, label key, shape) from one table: ``SHARD_STYLES``, ``CLUSTER_STYLES``,
+``OVERALL_STYLES``. ``is_healthy`` is the one rule for "is this shard healthy", and
+``ping_band`` puts a heartbeat ping in a ``PingBand`` by ``PING_GOOD_BELOW_MS`` and
+``PING_SLOW_BELOW_MS``. No view re-derives any of this: renderers look states up here.
 
 >>> SHARD_STYLES[ShardState.RECONNECTING].health
 <Health.TRANSITIONAL: 'transitional'>

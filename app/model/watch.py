@@ -1,13 +1,10 @@
 """Watching the status for the visitor: the toggle's state and what deserves a notification.
 
-Public names:
-    Permission              the browser's notification permission, plus ``unsupported``
-    Watch                   the toggle: what the visitor chose and what the browser allows
-    Observed                what one answer says about the things a notification names
-    Alert, AlertKind        one notification to raise (the overall status, or the shard)
-    observed(snapshot, guild_id, live)  -> Observed: what an answer says, for ``observe``
-    observe(before, now)    -> (Observed | None, tuple[Alert, ...])
-    alert_message(t, alert) -> (title, body), in the visitor's language
+``Watch`` is the toggle: what the visitor chose, and what the browser allows (its
+notification ``Permission``, plus ``unsupported``). Each answer is reduced to what it says
+about the things a notification names (``observed`` makes an ``Observed``); ``observe``
+compares it with the last one and returns the ``Alert`` values to raise, for the overall
+status or the looked-up shard, which ``alert_message`` words in the visitor's language.
 
 Rules:
 - Watching is on only when the visitor asked for it *and* the permission is granted.

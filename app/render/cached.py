@@ -25,9 +25,6 @@ Payload (format 1)::
 
 A tile is stored as the next visit starts: not found by a lookup (``data-found`` is
 this visit's answer to its own ``?guild=``) and with no details open.
-
-Public names: BUDGET_CHARS, FORMAT, MARKER_KEYS, PAINTED, CachedPaint, expand_tile,
-snapshot_payload
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """What one render pass knows, worked out once and handed to every region.
 
-Public names:
-    Frame                   the frozen per-pass context a region is a function of
-    Counts, count(snapshot) what the summary, legend and banner count, once per snapshot
-    found_shard(snapshot, lookup)  the shard the visitor's server is on, if known
-    link(state)             the connection indicator's state
-    attrs(*pairs)           attributes without the ``None`` ones
+A region is a function of the pass's ``Frame`` alone. ``count`` works out the ``Counts``
+that the summary, the legend and the banner show, once per snapshot.
 """
 
 from __future__ import annotations
@@ -24,7 +20,7 @@ from app.render.wording import Wording
 
 Shards = tuple[Shard, ...]
 
-__all__ = ["Counts", "Frame", "attrs", "count", "found_shard", "link"]
+__all__ = ["Counts", "Frame", "Shards", "attrs", "count", "found_shard", "link"]
 
 
 @dataclass(frozen=True, slots=True)

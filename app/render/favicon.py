@@ -3,9 +3,7 @@
 Colour is never the only cue: each status has its own shape too (a pinned tab at
 16 px still tells operational from outage for colour-blind visitors).
 
-Public names: FAVICON_SIZE, favicon_drawing(status) -> list of canvas commands
-
-Commands are tuples the runtime seam replays on a 2D context:
+``favicon_drawing`` returns canvas commands, tuples the runtime seam replays on a 2D context:
     ("fill", css_colour) | ("stroke", css_colour, width)
     ("circle", cx, cy, r) | ("poly", [(x, y), ...]) | ("rect", x, y, w, h)
 

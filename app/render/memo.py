@@ -10,8 +10,6 @@ so memory stays bounded by what is on screen. A part built inside another (the t
 inside a grid) is remembered with its parent: when the parent is reused, its parts are
 kept too, so the next change in that grid rebuilds one tile, not all of them.
 
-Public names: Memo
-
 >>> from app.render.vdom import El
 >>> builds = []
 >>> def tile(n: int) -> El:

@@ -6,8 +6,6 @@
 time and returns a ``Rendered``: the operations for ``static/apply.js`` and everything
 else the controller needs to finish the pass (title, status, found shard…). Nothing
 calls back into the view. Unchanged clusters and shards produce no operations at all.
-
-Public names: PageView, Rendered
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """The "Copy diagnostics" text a visitor pastes into a support ticket.
 
-Public names: diagnostics_report(catalogue, *, lookup, overall, now_ms, version, source)
-
 >>> from app.model.i18n import Catalogue
 >>> cat = Catalogue("en", {"report.title": "Report", "report.no_lookup": "Lookup: none",
 ...     "report.overall": "Overall: {status}", "report.time": "UTC: {time}",

@@ -17,8 +17,6 @@ Operations (JSON arrays):
 
 A key starting with ``#`` names a static element of the page by id.
 
-Public names: El, Op, diff, spec
-
 >>> old = El("ul", "#list", children=(El("li", "a", text="A"),))
 >>> new = El("ul", "#list", children=(El("li", "a", text="A!"), El("li", "b", text="B")))
 >>> diff(old, new)

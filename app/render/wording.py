@@ -3,8 +3,6 @@
 Regions and the diagnostics report ask a ``Wording`` for text; none of them puts a
 message together on its own. Numbers, durations and times come from the formatter,
 state names from ``app.model.vocabulary``.
-
-Public names: Wording, lookup_kind(found)
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Everything else in ``app/`` receives what it needs from here, so it imports and 
 under plain CPython. Under CPython this module still imports: ``IN_BROWSER`` is False
 and the browser-only functions are never called.
 
-One module per part of the browser it speaks for:
+One module per part of the browser it speaks for; what the rest of the app and the tests
+use is re-exported here:
 
     ffi          the Pyodide imports (CPython stand-ins), proxies and their count
     worker_host  ``window.statuspage`` reached from a worker, by messages
@@ -12,16 +13,6 @@ One module per part of the browser it speaks for:
     intl         ``IntlFormatter``
     network      the WebSocket bridge for engine.io, ``fetch_json``
     probes       figures read by tests and benchmarks (memory, proxies, compiled modules)
-
-Public names (re-exported here):
-    IN_BROWSER
-    Browser                 the page, through ``window.statuspage`` (static/apply.js)
-    PageEvent               one DOM event as the main thread described it
-    Listener                one registered event listener (removed on close)
-    IntlFormatter           ``app.model.format.Formatter`` on the browser's ``Intl``
-    live_proxy_count()      debug counter of proxies handed to JS and not yet destroyed
-    make_bridge()           WebSocket capabilities for the engine.io transport
-    fetch_json(url, timeout)
 
 Quirks worth knowing (each cost someone an afternoon):
 - JS ``null`` arrives as ``pyodide.ffi.jsnull``, not ``None``; compare with ``ffi.is_null``.

@@ -4,64 +4,42 @@ python-engineio's asyncio client talks to the network through aiohttp, which Pyo
 have. This module keeps engineio's protocol logic (packets, pings, queues, the write loop, the
 disconnect bookkeeping) and swaps only the transport: it subclasses ``engineio.AsyncClient`` and
 overrides the private seams ``_connect_polling``, ``_connect_websocket`` and
-``_read_loop_websocket`` of python-engineio **4.15.1** (pinned exactly in pyproject.toml; a new
+``_read_loop_websocket`` of python-engineio *4.15.1* (pinned exactly in pyproject.toml; a new
 release must be re-read before the pin moves).
 
 This module never imports ``js``, ``pyodide`` or ``pyscript``: the browser is reached only through
-a :class:`BrowserBridge` that ``app.runtime`` builds, so everything here runs under CPython
-with fakes.
+a ``BrowserBridge`` that ``app.runtime`` builds, so everything here runs under CPython
+with fakes. ``BrowserEngineIOClient`` is the subclass; each connection it opens is a
+``BrowserWebSocket``, the asyncio face of one browser socket, which is what engineio's write
+loop and ``disconnect()`` see as ``client.ws``. ``live_proxy_count`` counts the event-listener
+proxies created and not yet destroyed, for the soak tests.
 
-Public names
-------------
-``JsWebSocketLike``
-    Protocol of what ``js.WebSocket.new(url)`` returns (only the members used here).
-``ProxyLike``
-    Protocol of what ``pyodide.ffi.create_proxy`` returns (``destroy()``).
-``BrowserBridge``
-    The injected browser capabilities (open a socket, create a proxy, read ``event.data``,
-    convert bytes to a ``Uint8Array``).
-``WsMessage``
-    One frame received by :class:`BrowserWebSocket` (or its close marker).
-``WebSocketOpenError``
-    Raised by :meth:`BrowserWebSocket.open`; ``kind`` is ``'timeout'``, ``'error'`` or
-    ``'closed'``.
-``BrowserWebSocket``
-    asyncio face of one browser socket: ``open``, ``receive``, ``send_str``, ``send_bytes``,
-    ``close``. It is what engineio's write loop and ``disconnect()`` see as ``client.ws``.
-``BrowserEngineIOClient``
-    The ``engineio.AsyncClient`` subclass (WebSocket only).
-``live_proxy_count``
-    Debug counter of event-listener proxies created and not yet destroyed (for soak tests).
-``DEFAULT_OPEN_TIMEOUT``
-    Default seconds allowed for the socket to open and the server's OPEN packet to arrive.
-
-Runtime quirks recorded
------------------------
-* WebSocket only. A browser ``WebSocket`` cannot do long-polling and Pyodide has no aiohttp, so
+Runtime quirks:
+- WebSocket only. A browser ``WebSocket`` cannot do long-polling and Pyodide has no aiohttp, so
   ``_connect_polling`` goes straight to the WebSocket and ``transports`` is forced to
   ``['websocket']``; the polling-to-websocket upgrade path is never taken.
-* Browsers cannot set headers on a WebSocket handshake: ``headers`` given to ``connect()`` are
+- Browsers cannot set headers on a WebSocket handshake: ``headers`` given to ``connect()`` are
   ignored (with a warning). Authentication must travel in the Socket.IO ``auth`` payload.
-* ``binaryType`` is set to ``'arraybuffer'`` so binary frames arrive as ``ArrayBuffer`` and the
+- ``binaryType`` is set to ``'arraybuffer'`` so binary frames arrive as ``ArrayBuffer`` and the
   bridge's ``message_data`` can turn them into ``bytes`` synchronously (a ``Blob`` would need an
   await inside the event listener).
-* Listeners run synchronously on the JS event loop; they only enqueue into an ``asyncio.Queue``
+- Listeners run synchronously on the JS event loop; they only enqueue into an ``asyncio.Queue``
   or resolve a future, never await. Each is a ``create_proxy`` proxy, removed with
   ``removeEventListener`` and ``destroy()``-ed exactly once: on the ``close`` event, on our own
   ``close()``, or when opening fails or times out.
-* ``send_str``/``send_bytes`` never raise. engineio 4.15.1's write loop names
+- ``send_str``/``send_bytes`` never raise. engineio 4.15.1's write loop names
   ``aiohttp.client_exceptions`` in an ``except`` clause, which would itself raise
   ``AttributeError`` when aiohttp is missing; a failed send instead tears the socket down so the
   read loop ends and engineio reports the disconnect the normal way.
-* After the read loop ends for any reason (close event, ping timeout, decode error) the browser
+- After the read loop ends for any reason (close event, ping timeout, decode error) the browser
   socket is closed before engineio fires ``disconnect``, so a half-dead socket never lingers.
-* On a client-initiated ``disconnect()`` the socket is closed only after engineio's write loop
+- On a client-initiated ``disconnect()`` the socket is closed only after engineio's write loop
   has flushed the queued Socket.IO DISCONNECT and engine.io CLOSE packets (bounded wait), so the
   server sees a clean "client namespace disconnect" rather than a transport close.
-* There are no threads and no signals in the browser: ``handle_sigint`` is always ``False`` and
+- There are no threads and no signals in the browser: ``handle_sigint`` is always ``False`` and
   background tasks are plain asyncio tasks (engineio uses ``asyncio.ensure_future``).
-* A failed or timed-out open raises ``engineio.exceptions.ConnectionError('Connection error')``
-  exactly like the aiohttp transport does; the underlying :class:`WebSocketOpenError` is kept in
+- A failed or timed-out open raises ``engineio.exceptions.ConnectionError('Connection error')``
+  exactly like the aiohttp transport does; the underlying ``WebSocketOpenError`` is kept in
   ``client.last_open_error`` so callers can tell a timeout from a refusal.
 """
 
@@ -205,7 +183,7 @@ class BrowserWebSocket:
         """Create the browser socket and wait up to ``timeout`` s for its ``open`` event.
 
         On any failure (constructor error, ``error``/``close`` event, timeout, cancellation)
-        the socket is closed, every listener proxy destroyed, and :class:`WebSocketOpenError`
+        the socket is closed, every listener proxy destroyed, and ``WebSocketOpenError``
         raised (``CancelledError`` is re-raised as is).
         """
         self._opened = asyncio.get_running_loop().create_future()
@@ -243,11 +221,11 @@ class BrowserWebSocket:
         return msg
 
     async def send_str(self, data: str) -> None:
-        """Send a text frame; never raises (see module notes), a failure closes the socket."""
+        """Send a text frame; never raises (see the module's quirks); a failure closes it."""
         self._send(data)
 
     async def send_bytes(self, data: bytes) -> None:
-        """Send a binary frame as a ``Uint8Array``; never raises, like :meth:`send_str`."""
+        """Send a binary frame as a ``Uint8Array``; never raises, like ``send_str``."""
         self._send(data, binary=True)
 
     async def close(self) -> None:
@@ -362,7 +340,7 @@ class BrowserEngineIOClient(engineio.AsyncClient):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.bridge = bridge
         self.open_timeout = open_timeout
-        #: Why the last ``_connect_websocket`` failed before engine.io was open (else None).
+        # Why the last ``_connect_websocket`` failed before engine.io was open (else None).
         self.last_open_error: WebSocketOpenError | None = None
 
     async def _connect_polling(self, url: str, headers: dict[str, str], engineio_path: str) -> Any:

@@ -1,13 +1,13 @@
 """The live data source: a Socket.IO client, running in Pyodide, that asks the bot for its status.
 
-:class:`LiveSource` keeps one Socket.IO connection to the bot's status server open for the life of
+``LiveSource`` keeps one Socket.IO connection to the bot's status server open for the life of
 the page, fetching a fresh auth token before every connection attempt, retrying forever with
-capped exponential backoff and jitter, and answering :meth:`LiveSource.fetch` with the raw ack of
+capped exponential backoff and jitter, and answering ``LiveSource.fetch`` with the raw ack of
 ``get-cluster-status`` (parsing is ``app.model``'s job). Connection changes are reported through
-an ``on_connection`` callback as :class:`ConnectionEvent` values with stable reason codes that the
+an ``on_connection`` callback as ``ConnectionEvent`` values with stable reason codes that the
 page maps to localized text.
 
-Like :mod:`app.transport.engineio_ws` this module never imports ``js``/``pyodide``/``pyscript``:
+Like ``app.transport.engineio_ws`` this module never imports ``js``/``pyodide``/``pyscript``:
 the browser arrives as a ``BrowserBridge`` (``app.transport.engineio_ws``) and a
 ``FetchJson`` function, both built by ``app.runtime``.
 
@@ -15,13 +15,12 @@ The connection itself (one retry loop, the waits of ``app.model.reconnect``, a f
 per attempt) is ``app.transport.retry_client``. A token endpoint that answers 429 or 503
 with ``Retry-After`` holds every attempt until then (``token-busy``).
 
-Quirks recorded
----------------
-* The token is fetched after the WebSocket has opened (that is when socketio asks for ``auth``).
+Quirks:
+- The token is fetched after the WebSocket has opened (that is when socketio asks for ``auth``).
   A token failure therefore closes that fresh socket; no extra request reaches the server.
-* ``socketio.AsyncClient.call`` keeps waiting for the full timeout after a disconnect; ``fetch()``
+- ``socketio.AsyncClient.call`` keeps waiting for the full timeout after a disconnect; ``fetch()``
   also returns early with ``SourceUnavailable('disconnected')`` when the connection drops.
-* engineio logs a traceback at ERROR level when the auth callable raises; both libraries are given
+- engineio logs a traceback at ERROR level when the auth callable raises; both libraries are given
   the ``app.transport.*`` loggers, which have a ``NullHandler``, so the browser console stays
   clean unless the page configures logging.
 """
@@ -61,9 +60,9 @@ REASONS = TRANSPORT_REASONS
 
 
 class LiveUnavailable(SourceUnavailable):
-    """:meth:`LiveSource.fetch` could not get an answer; ``reason`` is a stable code.
+    """``LiveSource.fetch`` could not get an answer; ``reason`` is a stable code.
 
-    A :class:`app.transport.source.SourceUnavailable` (what the controller catches) that also
+    An ``app.transport.source.SourceUnavailable`` (what the controller catches) that also
     carries a free-text ``detail`` for logs.
     """
 
@@ -79,7 +78,7 @@ ConnectionState = Connection
 class ConnectionEvent:
     """One connection state change, as given to ``on_connection``.
 
-    ``reason`` is a stable code from :data:`REASONS` explaining why we are not (or no longer)
+    ``reason`` is a stable code from ``REASONS`` explaining why we are not (or no longer)
     connected: the last failure while CONNECTING/RECONNECTING/OFFLINE, None when CONNECTED or on
     the very first attempt. ``attempt`` counts attempts in the current retry run (1 = first).
     ``retry_in`` is the wait before the next attempt in seconds (OFFLINE only; with
@@ -151,7 +150,7 @@ class LiveSource:
         self._lost = asyncio.Event()
         self._first_outcome = asyncio.Event()
         self._last_event: ConnectionEvent | None = None
-        #: How many tokens were fetched successfully (diagnostics and tests).
+        # How many tokens were fetched successfully (diagnostics and tests).
         self.tokens_fetched = 0
 
     # -- public API ----------------------------------------------------------------------
@@ -170,7 +169,7 @@ class LiveSource:
         """Start connecting; return once the first attempt succeeded or failed.
 
         Never raises for connection problems: they are reported through ``on_connection`` and
-        retried in the background (fresh token each time) until :meth:`close`.
+        retried in the background (fresh token each time) until ``close()``.
         """
         if self._started:
             return
@@ -186,7 +185,7 @@ class LiveSource:
     async def fetch(self) -> object:
         """Emit ``get-cluster-status`` and return the server's raw ack.
 
-        Raises :class:`SourceUnavailable` with reason ``not-connected``, ``ack-timeout``,
+        Raises ``SourceUnavailable`` with reason ``not-connected``, ``ack-timeout``,
         ``disconnected`` (connection lost while waiting) or ``ack-error``.
         """
         if not self.connected:

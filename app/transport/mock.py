@@ -4,8 +4,6 @@ The files hold the ``data`` array of a real acknowledgement. Their ``createdAt``
 are fixed, so they are rebased on load: the youngest cluster started
 ``_YOUNGEST_UPTIME_MS`` ago and the others keep their spacing, which makes uptimes look
 like a real deployment whatever day the preview is opened.
-
-Public names: MockSource, SCENARIOS, scenario_from_query(search)
 """
 
 from __future__ import annotations

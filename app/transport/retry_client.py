@@ -7,24 +7,23 @@ routed through one background retry task. It knows nothing of tokens or of the s
 A ``FetchJson`` is the injected HTTP GET; it raises ``FetchError``, which the token fetch
 turns into ``TokenError``.
 
-Retry design (python-socketio 5.18.1, verified in its source)
------------------------------------------------------------
-* ``socketio.AsyncClient`` only runs its reconnection loop after an *established* connection
-  drops with a transport error. It does **not** retry a failed initial ``connect()`` (``retry=True``
+The retry design (python-socketio 5.18.1, verified in its source):
+- ``socketio.AsyncClient`` only runs its reconnection loop after an *established* connection
+  drops with a transport error. It does *not* retry a failed initial ``connect()`` (``retry=True``
   covers only engine.io-level failures, not a namespace rejection such as a refused token), nor a
   server-initiated disconnect (namespace DISCONNECT or engine.io CLOSE packet).
-* So :class:`SocketIOClient` routes *every* attempt, the first one included, through a single
+- So ``SocketIOClient`` routes *every* attempt, the first one included, through a single
   background task: its override of socketio's ``_handle_reconnect`` (the task socketio itself
   starts on a transport error). ``_handle_eio_disconnect`` is extended so any unexpected loss
   restarts that task when socketio would not. One task means at most one attempt in flight.
-* The waits are ``app.model.reconnect``'s rule (``ReconnectPolicy.delay``), written for a crowd
+- The waits are ``app.model.reconnect``'s rule (``ReconnectPolicy.delay``), written for a crowd
   of tabs that all dropped at once; socketio's own ``reconnection_delay*`` settings are unused.
   (Its code adds ``+/- randomization_factor`` *seconds*, which barely spreads a crowd.)
-* ``hold(seconds)`` (a token endpoint's ``Retry-After``) holds every attempt until then: the
+- ``hold(seconds)`` (a token endpoint's ``Retry-After``) holds every attempt until then: the
   next wait is the longer of the rule's and the hold, and nothing cuts a hold short.
-* Each attempt calls ``connect()`` with ``auth=`` an async callable, which socketio evaluates in
+- Each attempt calls ``connect()`` with ``auth=`` an async callable, which socketio evaluates in
   its engine.io ``connect`` handler, i.e. once per attempt: a fresh token every time.
-* ``reconnect_now()`` cuts the current backoff wait short; if an attempt is in flight it is
+- ``reconnect_now()`` cuts the current backoff wait short; if an attempt is in flight it is
   remembered and the next attempt starts as soon as that one fails.
 """
 
@@ -58,7 +57,7 @@ __all__ = [
 ]
 
 FetchJson = Callable[[str, float], Awaitable[object]]
-"""``(url, timeout_s) -> parsed JSON body``; raises (ideally :class:`FetchError`) on failure."""
+"""``(url, timeout_s) -> parsed JSON body``; raises (ideally ``FetchError``) on failure."""
 
 FetchErrorKind = Literal["http", "timeout", "network", "bad-json"]
 TokenErrorKind = Literal["http", "busy", "timeout", "network", "bad-json", "no-token"]
@@ -101,7 +100,7 @@ class TokenError(Exception):
 
 
 class RetryObserver(Protocol):
-    """Notifications from :class:`SocketIOClient`'s retry loop (all synchronous)."""
+    """Notifications from ``SocketIOClient``'s retry loop (all synchronous)."""
 
     def retry_scheduled(self, delay: float, attempt: int) -> None:
         """The loop will wait ``delay`` s (0 when immediate) before attempt number ``attempt``."""
@@ -117,7 +116,7 @@ class RetryObserver(Protocol):
 
 
 class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
-    """``socketio.AsyncClient`` over :class:`BrowserEngineIOClient`, with a single retry loop.
+    """``socketio.AsyncClient`` over ``BrowserEngineIOClient``, with a single retry loop.
 
     Keyword-only extras: ``bridge`` (required), ``open_timeout`` (engine.io open + OPEN packet),
     ``wait_timeout`` (namespace answer, used by every attempt; socketio's own reconnection uses
@@ -158,9 +157,9 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
         self._wake_event = asyncio.Event()
         self._immediate = False
         self._stopping = False
-        #: Data of the last CONNECT_ERROR (namespace rejection) seen in the current attempt.
+        # Data of the last CONNECT_ERROR (namespace rejection) seen in the current attempt.
         self.last_rejection: object = None
-        #: Whether engine.io got open during the current attempt.
+        # Whether engine.io got open during the current attempt.
         self.eio_opened = False
 
     def _engineio_client_class(self) -> Callable[..., BrowserEngineIOClient]:
@@ -246,7 +245,7 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
     # -- socketio seams --------------------------------------------------------------------
 
     async def connect(self, *args: Any, **kwargs: Any) -> None:
-        """socketio's ``connect``, refused once :meth:`stop` was called."""
+        """socketio's ``connect``, refused once ``stop`` was called."""
         if self._stopping:
             raise sio_exceptions.ConnectionError("client is stopping")
         await super().connect(*args, **kwargs)

@@ -2,8 +2,6 @@
 
 Nothing above a source knows which kind it has: the controller asks ``fetch()`` for
 the raw acknowledgement and hands it to ``app.model.snapshot.parse_ack``.
-
-Public names: StatusSource, SourceUnavailable
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
-"""The list of recent shard state changes.
-
-Public names: changes(frame)
-"""
+"""The list of recent shard state changes."""
 
 from __future__ import annotations
 

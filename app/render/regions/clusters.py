@@ -4,8 +4,6 @@ Cards are put together from parts built through ``frame.memo``: a builder's argu
 are its memo key, so every part comes back as the very same ``El`` while what it shows
 holds, and ``diff()`` passes over it with one identity check. A typical refresh moves
 the sparklines and a few shards; the headers, facts and unchanged grids are reused.
-
-Public names: clusters(frame)
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
-"""The details popover of the open shard.
-
-Public names: details(frame)
-"""
+"""The details popover of the open shard."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""What was skipped or repaired in the last answer, capped at 50 lines.
-
-Public names: diagnostics(frame)
-"""
+"""What was skipped or repaired in the last answer, capped at 50 lines."""
 
 from __future__ import annotations
 

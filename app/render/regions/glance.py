@@ -1,7 +1,4 @@
-"""At a glance: the summary facts, the legend (which filters by state) and the toolbar.
-
-Public names: glance(frame)
-"""
+"""At a glance: the summary facts, the legend (which filters by state) and the toolbar."""
 
 from __future__ import annotations
 

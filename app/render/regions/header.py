@@ -1,7 +1,4 @@
-"""The page's head: ``<html>`` hooks, overall status, notice, preview banner, theme, locales.
-
-Public names: header(frame)
-"""
+"""The page's head: ``<html>`` hooks, overall status, notice, preview banner, theme, locales."""
 
 from __future__ import annotations
 

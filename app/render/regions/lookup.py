@@ -1,7 +1,4 @@
-"""The "find my shard" answer under the lookup field.
-
-Public names: lookup(frame)
-"""
+"""The "find my shard" answer under the lookup field."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """The "notify me when the status changes" toggle and the line that explains its state.
 
-Public names: watch(frame)
-
 The button keeps one label (a toggle button's label must not change with its state);
 ``aria-pressed`` says whether watching is on, and ``#watch-status`` says what that means,
 or why the browser will not show notifications (the button is then ``aria-disabled``:
