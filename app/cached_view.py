@@ -1,4 +1,4 @@
-"""The controller's side of issue 14: the last known status at first paint.
+"""The controller's side of the last known status at first paint.
 
 ``static/cached-paint.js`` may have painted the status stored by an earlier visit before
 Python started. ``CachedView`` wraps each render pass of ``Controller.paint``: while the

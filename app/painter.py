@@ -29,7 +29,7 @@ class Painter:
         self, browser: BrowserPort, cached: CachedView, monotonic: Callable[[], float]
     ) -> None:
         self.browser = browser
-        self.cached = cached  # issue 14: draws through the cached view while it shows
+        self.cached = cached  # draws through the last known status while it shows
         self.monotonic = monotonic
         self.last: Rendered | None = None  # what the page says now (the diagnostics copy)
         self._focus_after: list[int] = []
@@ -76,7 +76,7 @@ class Painter:
         kind = "data" if state.snapshot is not self._rendered_snapshot else "view"
         self._rendered_snapshot = state.snapshot
         b.record_render(kind, (self.monotonic() - started) * 1000)
-        self.cached.rendered(state, kind == "data", now)  # issue 14: kept if live
+        self.cached.rendered(state, kind == "data", now)  # kept for the next visit if live
         # Everything above reaches the page as one call (one round trip from a worker).
         b.flush()
         return rendered

@@ -192,7 +192,7 @@ def _click(ui: UiState, event: UiEvent, snapshot: Snapshot | None) -> _Step:
         return replace(ui, theme=theme), (StoreTheme(theme),)
     if action == "copy":
         return ui, (CopyDiagnostics(),)
-    if action == "watch":  # issue 15
+    if action == "watch":
         watch, ask = ui.watch.pressed()
         return (ui, (AskNotifications(),)) if ask else _watch(ui, watch)
     if not event.in_details:

@@ -1,4 +1,5 @@
-"""The controller's side of issue 15: a notification when an answer changes the status.
+"""The controller's side of watching for changes: a notification when an answer changes
+the status.
 
 ``Watcher.answer`` is called once per accepted answer. It compares what the answer says
 (the overall status, and the looked-up server's shard) with what the last one said, and

@@ -1,4 +1,4 @@
-"""The last known status, kept for the next visit's first paint (issue 14, part 3).
+"""The last known status, kept for the next visit's first paint.
 
 After a render of live data, ``snapshot_payload`` turns what is on screen (the view's
 ``El`` trees for the regions in ``PAINTED``) into one JSON string that

@@ -108,7 +108,7 @@ class PageView:
             lookup_text=answer if kind else None,
         )
 
-    # -- issue 14 hooks (app/render/cached.py): what is on screen, and forgetting it ----
+    # -- the last known status (app/render/cached.py): what is on screen, and forgetting it
 
     def rendered(self) -> dict[str, El]:
         """The trees last rendered, by root key (read-only by convention)."""
@@ -123,7 +123,7 @@ class PageView:
 def _regions(f: Frame) -> Iterator[El]:
     """Every region of the page, in document order."""
     yield from header.header(f)
-    yield from watch.watch(f)  # issue 15
+    yield from watch.watch(f)
     yield lookup.lookup(f)
     yield from glance.glance(f)
     yield clusters.clusters(f)

@@ -223,7 +223,7 @@ class Browser:
         self.flush()
         return bool(await maybe_await(self._host.copy(text)))
 
-    # -- issue 14: the last known status (static/cached-paint.js) ----------------------
+    # -- the last known status (static/cached-paint.js) -----------------------------------
     def cached_shown(self) -> bool:
         """Whether the paint script put a stored last known status on screen."""
         return bool(self._page["cached"])
@@ -246,7 +246,7 @@ class Browser:
     def prefers_dark(self) -> bool:
         return bool(self._page["prefersDark"])
 
-    # -- watching for changes (issue 15) --------------------------------------------------
+    # -- watching for changes ------------------------------------------------------------
     def stored_watch(self) -> bool:
         return bool(self._page.get("watch"))
 

@@ -25,7 +25,7 @@ def header(f: Frame) -> Iterator[El]:
             ("data-stale", "" if f.stale else None),
             ("data-connection", connection),
             ("data-theme", f.ui.theme),
-            ("data-watching", "" if f.ui.watch.active else None),  # issue 15
+            ("data-watching", "" if f.ui.watch.active else None),
         ),
     )
     style = OVERALL_STYLES[state.overall]
