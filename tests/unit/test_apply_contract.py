@@ -11,52 +11,17 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from pathlib import Path
 
-from app import controller, reducer
+from app import reducer
 from app.ports import UiEvent
+from tests.support import ROOT, RecordingBrowser, make_controller
+from tests.support.apply_js import APPLY_JS, commands, js_block, js_keys, js_params
 
-ROOT = Path(__file__).resolve().parents[2]
-APPLY_JS = (ROOT / "static" / "apply.js").read_text(encoding="utf-8")
 RUNTIME = ROOT / "app" / "runtime"  # the seam's package: every module of it is read
 
 
 def runtime_source() -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(RUNTIME.glob("*.py")))
-
-
-def js_block(opening: str) -> str:
-    """The text of the brace block that starts at ``opening`` (which ends with "{")."""
-    start = APPLY_JS.index(opening) + len(opening)
-    depth, i = 1, start
-    while depth:
-        depth += {"{": 1, "}": -1}.get(APPLY_JS[i], 0)
-        i += 1
-    return APPLY_JS[start : i - 1]
-
-
-def js_keys(object_literal: str) -> set[str]:
-    """Top-level keys of a JS object literal body (``key: value`` or shorthand ``key``)."""
-    depth, keys, token = 0, set(), ""
-    for char in object_literal + ",":
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        if depth == 0 and char == ",":
-            name = token.split(":", 1)[0].strip()
-            if name:
-                keys.add(name)
-            token = ""
-        elif depth == 0 or token.count(":") == 0:
-            token += char
-    return keys
-
-
-def js_params(function_name: str) -> int:
-    match = re.search(rf"function {function_name}\(([^)]*)\)", APPLY_JS)
-    assert match, function_name
-    return len([p for p in match.group(1).split(",") if p.strip()])
 
 
 def runtime_sends() -> dict[str, set[int]]:
@@ -72,17 +37,6 @@ def runtime_sends() -> dict[str, set[int]]:
         ):
             sends.setdefault(node.args[0].value, set()).add(len(node.args) - 1)
     return sends
-
-
-def commands() -> dict[str, str]:
-    """apply.js's COMMANDS: command name -> the function that runs it."""
-    body = js_block("const COMMANDS = {")
-    out = {}
-    for item in body.replace("\n", " ").split(","):
-        if item.strip():
-            name, _, function = item.partition(":")
-            out[name.strip()] = (function or name).strip()
-    return out
 
 
 def test_the_parsers_see_the_obvious() -> None:
@@ -129,10 +83,16 @@ def test_boot_fields_are_the_ones_the_runtime_reads() -> None:
 
 
 def test_ui_event_kinds_are_listened_for_and_reduced() -> None:
-    """The kinds apply.js describes are the ones the controller listens for and the
-    reducer handles."""
+    """The kinds apply.js describes are the ones the controller listens for on the
+    document (besides the page's own visibilitychange, and submit, which apply.js
+    prevents) and the reducer handles."""
     match = re.search(r"const UI_KINDS = new Set\(\[([^\]]*)\]\)", APPLY_JS)
     assert match
     kinds = set(re.findall(r'"([a-z]+)"', match.group(1)))
-    assert kinds == set(controller._UI_EVENT_KINDS)
+    browser = RecordingBrowser()
+    make_controller(browser).start()
+    listened = browser.listened("document")
+    assert len(listened) == len(set(listened))  # one listener per kind
+    assert kinds == set(listened) - {"visibilitychange", "submit"}
+    # The table itself: a kind without a handler would be reduced to no change at all.
     assert kinds == set(reducer._UI_HANDLERS)

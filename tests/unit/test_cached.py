@@ -10,17 +10,12 @@ from __future__ import annotations
 import asyncio
 import doctest
 import json
-from pathlib import Path
 from typing import Any
 
-from app.controller import Controller
-from app.model.config import config_from_env
 from app.model.format import FallbackFormatter
-from app.model.i18n import Catalogue
 from app.model.page_state import PageState, SourceKind
 from app.model.snapshot import Snapshot, parse_ack
 from app.model.ui_state import UiState
-from app.ports import SourceFactory
 from app.render import cached as cached_module
 from app.render.cached import (
     BUDGET_CHARS,
@@ -32,35 +27,10 @@ from app.render.cached import (
 )
 from app.render.page import PageView
 from app.render.vdom import El
+from tests.support import NOW, RecordingBrowser, english, make_controller
+from tests.support import grid_ack as ack
 
-ROOT = Path(__file__).resolve().parents[2]
-NOW = 1_700_000_060_000
 HOSTILE = "<img src=x onerror=\"window.__pwned='img'\">"
-
-
-def english() -> Catalogue:
-    return Catalogue("en", json.loads((ROOT / "locales" / "en.json").read_text()))
-
-
-def ack(clusters: int, shards_per_cluster: int, problem_every: int = 7) -> dict[str, Any]:
-    data = []
-    for c in range(clusters):
-        ids = list(range(c * shards_per_cluster, (c + 1) * shards_per_cluster))
-        data.append(
-            {
-                "id": c,
-                "status": "running",
-                "shardList": ids,
-                "createdAt": NOW - 3_600_000,
-                "guilds": 1000 + c,
-                "members": 50_000 + c,
-                "shards": [
-                    {"id": s, "ping": 40 + s % 200, "status": 2 if s % problem_every == 0 else 0}
-                    for s in ids
-                ],
-            }
-        )
-    return {"success": True, "data": data}
 
 
 def rendered(body: dict[str, Any]) -> tuple[PageView, Snapshot]:
@@ -219,73 +189,34 @@ def test_hold_keeps_python_off_the_painted_regions_until_data_then_takes_over_on
     assert paint.hold(ops) == ops
 
 
-class RecordingBrowser:
-    """A BrowserPort that records the issue-14 commands; everything else is a no-op."""
-
-    def __init__(self, cached: bool) -> None:
-        self.cached = cached
-        self.commands: list[tuple[str, Any]] = []
-
-    def cached_shown(self) -> bool:
-        return self.cached
-
-    def drop_cached(self) -> None:
-        self.commands.append(("dropCached", None))
-
-    def store_snapshot(self, payload: str | None) -> None:
-        self.commands.append(("storeSnapshot", payload))
-
-    def apply(self, ops: list[Any]) -> None:
-        self.commands.append(("apply", ops))
-
-    def now_ms(self) -> float:
-        return float(NOW)
-
-    def visible(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
-
-
-def controller(browser: RecordingBrowser) -> Controller:
-    catalogue = english()
-    return Controller(
-        browser,  # type: ignore[arg-type]
-        config_from_env({"STATUSPAGE_MOCK": "never"}, version="1.0+abc"),
-        catalogue,
-        PageView(catalogue, FallbackFormatter("en")),
-        SourceFactory(live=None, mock=lambda: None),  # type: ignore[arg-type,return-value]
-        monotonic=lambda: 0.0,
-    )
-
-
 def test_live_data_is_stored_and_preview_data_never() -> None:
     browser = RecordingBrowser(cached=False)
-    c = controller(browser)
+    c = make_controller(browser, version="1.0+abc")
     assert c.accept(ack(2, 2), SourceKind.MOCK)
     c.paint()
-    assert not [cmd for cmd in browser.commands if cmd[0] == "storeSnapshot"]
+    assert browser.sent("storeSnapshot") == []
     assert c.accept(ack(2, 2), SourceKind.LIVE)
     c.paint()
-    stored = [p for name, p in browser.commands if name == "storeSnapshot"]
-    assert len(stored) == 1 and json.loads(stored[0])["version"] == "1.0+abc"
+    stored = browser.snapshots
+    assert browser.sent("storeSnapshot") == [[p] for p in stored]
+    assert len(stored) == 1 and stored[0] is not None
+    assert json.loads(stored[0])["version"] == "1.0+abc"
     c.paint()  # a redraw without new data stores nothing more
-    assert len([cmd for cmd in browser.commands if cmd[0] == "storeSnapshot"]) == 1
+    assert len(browser.sent("storeSnapshot")) == 1
 
 
 def test_first_data_drops_the_painted_view_in_the_same_batch_before_its_ops() -> None:
     browser = RecordingBrowser(cached=True)
-    c = controller(browser)
+    c = make_controller(browser, version="1.0+abc")
     c.paint()
-    before = [cmd for cmd in browser.commands if cmd[0] == "apply"]
-    assert all(op[1] not in ("#clusters", "#overall-title") for _, ops in before for op in ops)
+    assert all(op[1] not in ("#clusters", "#overall-title") for op in browser.ops())
     browser.commands.clear()
     assert c.accept(ack(2, 2), SourceKind.LIVE)
     c.paint()
-    names = [name for name, _ in browser.commands]
+    (batch,) = browser.batches[1:]  # the pass is one flush
+    names = [command[0] for command in batch]
     assert names.index("dropCached") < names.index("apply")
-    ops = dict(browser.commands)["apply"]
+    ops = batch[names.index("apply")][1]  # the pass's own ops come first
     assert any(op[:2] == ["t", "#overall-title"] for op in ops)
     assert any(op[0] == "c" and op[1] == "#clusters" for op in ops)
     asyncio.run(c.close())

@@ -12,21 +12,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.model.format import FallbackFormatter
-from app.model.i18n import LOCALES, Catalogue
+from app.model.i18n import LOCALES
 from app.model.page_state import PageState, SourceKind
 from app.model.snapshot import AckRejected, Problem, ProblemCode, Snapshot, parse_ack
 from app.model.ui_state import UiState
 from app.render.page import PageView
+from tests.support import NOW, ROOT, SimDom, english
 
-ROOT = Path(__file__).resolve().parents[2]
-NOW = 1_700_000_060_000
-CREATED = 1_700_000_000_000
 HOSTILE = "<img src=x onerror=alert(1)>"
 REFRESH_SECONDS = 15.0
 DANGEROUS_ATTR = re.compile(r"^(on|innerhtml$|outerhtml$|srcdoc$|style$)", re.IGNORECASE)
@@ -68,9 +65,7 @@ def live(snapshot: Snapshot, at: float = NOW) -> PageState:
 
 @pytest.fixture
 def view() -> PageView:
-    messages = json.loads((ROOT / "locales" / "en.json").read_text(encoding="utf-8"))
-    formatter = FallbackFormatter("en")
-    return PageView(Catalogue("en", messages, formatter.plural), formatter)
+    return PageView(english(), FallbackFormatter("en"))
 
 
 # -- reading operation lists ----------------------------------------------------------------
@@ -125,104 +120,12 @@ def attribute_items(ops: list[list[Any]]) -> list[tuple[str, str | None]]:
     return items
 
 
-# -- a simulated page: index.html's static elements plus apply.js semantics -----------------
+# -- a simulated page: index.html's static elements plus apply.js semantics (SimDom) ---------
 
 
 def index_ids() -> set[str]:
     html = (ROOT / "index.html").read_text(encoding="utf-8")
     return set(re.findall(r'\bid="([^"{}]+)"', html)) | {"html"}
-
-
-class PageNode:
-    def __init__(self, tag: str, key: str) -> None:
-        self.tag, self.key = tag, key
-        self.attrs: dict[str, str] = {}
-        self.text = ""
-        self.children: list[PageNode] = []
-        self.parent: PageNode | None = None
-        self.removed = False
-
-
-class SimPage:
-    """Static elements by id (``#key``) plus keyed elements, driven like apply.js."""
-
-    def __init__(self, static_ids: set[str]) -> None:
-        self.static = {f"#{i}": PageNode("static", f"#{i}") for i in static_ids}
-        self.nodes: dict[str, PageNode] = {}
-
-    def lookup(self, key: str) -> PageNode | None:
-        node = self.nodes.get(key)
-        if node is None and key.startswith("#"):
-            node = self.static.get(key)
-            if node is not None and not node.removed:
-                self.nodes[key] = node
-            else:
-                node = None
-        return node
-
-    def need(self, key: str) -> PageNode:
-        node = self.lookup(key)
-        if node is None:
-            raise LookupError(f"apply.js would throw: no element for {key!r}")
-        return node
-
-    def build(self, spec: list[Any]) -> PageNode:
-        tag, key, attrs, text, children = spec
-        node = PageNode(tag, key)
-        node.attrs.update(attrs)
-        node.text = text or ""
-        for child in children:
-            self.insert(node, self.build(child), None)
-        self.nodes[key] = node
-        return node
-
-    @staticmethod
-    def insert(parent: PageNode, node: PageNode, before: PageNode | None) -> None:
-        if before is not None and before.parent is not parent:
-            raise LookupError(f"NotFoundError: {before.key} not a child of {parent.key}")
-        if node.parent is not None:
-            node.parent.children.remove(node)
-        at = len(parent.children) if before is None else parent.children.index(before)
-        parent.children.insert(at, node)
-        node.parent = parent
-
-    def forget(self, node: PageNode) -> None:
-        self.nodes.pop(node.key, None)
-        for child in node.children:
-            self.forget(child)
-
-    def apply(self, ops: list[list[Any]]) -> None:
-        for op in json.loads(json.dumps(ops)):
-            if op[0] == "c":
-                before = None if op[2] is None else self.lookup(op[2])
-                self.insert(self.need(op[1]), self.build(op[3]), before)
-            elif op[0] == "r":
-                node = self.lookup(op[1])
-                if node is not None:
-                    if node.parent is not None:
-                        node.parent.children.remove(node)
-                        node.parent = None
-                    node.removed = True
-                    self.forget(node)
-            elif op[0] == "m":
-                before = None if op[3] is None else self.lookup(op[3])
-                self.insert(self.need(op[1]), self.need(op[2]), before)
-            elif op[0] == "a":
-                node = self.need(op[1])
-                for name, value in op[2].items():
-                    if value is None:
-                        node.attrs.pop(name, None)
-                    else:
-                        node.attrs[name] = value
-            elif op[0] == "t":
-                node = self.need(op[1])
-                for child in node.children:
-                    child.parent = None
-                node.children = []
-                node.text = op[2]
-
-    def child_keys(self, key: str) -> list[str]:
-        return [c.key for c in self.need(key).children]
 
 
 # -- first render ---------------------------------------------------------------------------
@@ -238,7 +141,7 @@ def test_first_render_creates_a_card_per_cluster_keyed_by_id(view: PageView) -> 
     for _, key, attrs in cards:
         assert attrs["data-cluster-id"] == key[1:]
         assert attrs["class"] == "cluster"
-    page = SimPage(index_ids() | {f"locale-{loc}" for loc in LOCALES})
+    page = SimDom(index_ids() | {f"locale-{loc}" for loc in LOCALES})
     page.apply(ops)
     assert page.child_keys("#clusters") == ["c0", "c1", "c2"]
 
@@ -355,7 +258,7 @@ def test_cluster_that_disappears_is_one_remove(view: PageView) -> None:
 
 def test_shard_moving_to_another_cluster_lands_in_the_new_grid(view: PageView) -> None:
     """After a reshard, shard 2 (was in cluster 0) shows in cluster 1's grid and is mapped."""
-    page = SimPage(index_ids() | {f"locale-{loc}" for loc in LOCALES})
+    page = SimDom(index_ids() | {f"locale-{loc}" for loc in LOCALES})
     page.apply(view.render(live(snapshot_of(ACK)), UiState(), NOW).ops)
     data = json.loads(ACK)
     moved = data["data"][0]["shards"].pop()
@@ -381,7 +284,7 @@ AVAILABLE_LOCALES = [loc for loc in LOCALES if (ROOT / "locales" / f"{loc}.json"
 )
 def test_every_operation_targets_an_element_of_the_built_page(view: PageView) -> None:
     """Applied to index.html's static elements, no op refers to an element that is not there."""
-    page = SimPage(index_ids() | {f"locale-{loc}" for loc in AVAILABLE_LOCALES})
+    page = SimDom(index_ids() | {f"locale-{loc}" for loc in AVAILABLE_LOCALES})
     page.apply(view.render(PageState.initial(REFRESH_SECONDS), UiState(), NOW).ops)
     page.apply(view.render(live(snapshot_of(ACK)), UiState(), NOW).ops)
 
@@ -559,7 +462,7 @@ def test_a_growing_shard_list_updates_the_cluster_count(view: PageView) -> None:
 
 def _tile(view: PageView, cluster_id: int, shard_id: int) -> object:
     """The El the view last drew for one shard tile."""
-    card = next(c for c in view._trees["#clusters"].children if c.key == f"c{cluster_id}")
+    card = next(c for c in view.rendered()["#clusters"].children if c.key == f"c{cluster_id}")
     grid = next(c for c in card.children if c.key == f"c{cluster_id}g")
     return next(t for t in grid.children if t.key == f"s{shard_id}")
 

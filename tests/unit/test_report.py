@@ -2,46 +2,29 @@
 
 The spec's fields: the shard and cluster found, their states and ping, the overall status,
 the time in UTC, the locale and the page's version. Tested on the English catalogue, both on
-``diagnostics_report`` itself and through ``Controller._copy_diagnostics`` with a fake browser,
-so the wiring (which lookup, which label, which version) is covered too.
+``diagnostics_report`` itself and through the controller, with a click on "Copy
+diagnostics" in a ``RecordingBrowser``, so the wiring (which lookup, which label, which
+version) is covered too.
 """
 
 from __future__ import annotations
 
-import asyncio
 import doctest
-import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from app.controller import Controller
-from app.model.config import config_from_env
-from app.model.format import FallbackFormatter
-from app.model.i18n import Catalogue
 from app.model.page_state import SourceKind
-from app.model.shard_lookup import parse_guild_input
-from app.ports import SourceFactory
 from app.render import report as report_module
-from app.render.page import PageView
 from app.render.report import diagnostics_report
+from tests.support import CREATED, NOW, RecordingBrowser, act, english, make_controller
 
-ROOT = Path(__file__).resolve().parents[2]
-# 2023-11-14 22:13:20 UTC; 2023-11-15 03:43:20 in Kolkata (UTC+5:30), 08:13:20 in Sydney.
-NOW_MS = 1_700_000_000_000
-UTC_TEXT = "2023-11-14 22:13:20"
+UTC_TEXT = "2023-11-14 22:14:20"  # NOW; 2023-11-15 03:44:20 in Kolkata (UTC+5:30)
 DISCORD_API = 81384788765712384  # (>> 22) % 16 = 2: shard 2 of cluster 0 in the ack below
 DEVELOPERS = 613425648685547541  # (>> 22) % 16 = 8: cluster 2, which is stopped
-
-
-def english() -> Catalogue:
-    messages = json.loads((ROOT / "locales" / "en.json").read_text())
-    return Catalogue("en", messages)
 
 
 ACK = {
@@ -51,7 +34,7 @@ ACK = {
             "id": 0,
             "status": "running",
             "shardList": [0, 1, 2, 3],
-            "createdAt": NOW_MS - 60_000,
+            "createdAt": CREATED,
             "guilds": 10,
             "members": 100,
             "shards": [
@@ -65,7 +48,7 @@ ACK = {
             "id": 1,
             "status": "running",
             "shardList": [4, 5, 6, 7],
-            "createdAt": NOW_MS - 60_000,
+            "createdAt": CREATED,
             "guilds": 10,
             "members": 100,
             "shards": [{"id": i, "ping": 50, "status": 0} for i in range(4, 8)],
@@ -75,7 +58,7 @@ ACK = {
             "id": 3,
             "status": "running",
             "shardList": [12, 13, 14, 15],
-            "createdAt": NOW_MS,
+            "createdAt": NOW,
             "guilds": 1,
             "members": 1,
             "shards": [{"id": i, "ping": 50, "status": 0} for i in range(12, 16)],
@@ -109,7 +92,7 @@ def test_report_has_title_lookup_overall_utc_time_locale_version_and_source(
         english(),
         lookup="Your server is on shard 2 (cluster 0): Reconnecting, ping 87 ms.",
         overall="Partially degraded",
-        now_ms=NOW_MS,
+        now_ms=NOW,
         version="0.1.0+abc1234",
         source="live",
     )
@@ -135,68 +118,13 @@ def test_report_without_a_lookup_says_so() -> None:
 # -- through the controller -------------------------------------------------------------
 
 
-class FakeBrowser:
-    """Just enough of ``BrowserPort`` for a render and a copy; the rest are no-ops."""
-
-    def __init__(self) -> None:
-        self.window = self.document = object()
-        self.clipboard: list[str] = []
-        self.title = ""
-
-    def visible(self) -> bool:
-        return True
-
-    def online(self) -> bool:
-        return True
-
-    def now_ms(self) -> float:
-        return float(NOW_MS)
-
-    def apply(self, ops: list[Any]) -> None:
-        pass
-
-    def set_title(self, title: str) -> None:
-        self.title = title
-
-    def set_favicon(self, drawing: Any, size: int) -> None:
-        pass
-
-    def announce(self, text: str) -> None:
-        pass
-
-    def mark_ready(self) -> None:
-        pass
-
-    def scroll_to_shard(self, shard_id: int) -> None:
-        pass
-
-    def show_details(self, shard_id: int) -> None:
-        pass
-
-    async def write_clipboard(self, text: str) -> bool:
-        self.clipboard.append(text)
-        return True
-
-    def __getattr__(self, name: str) -> Any:
-        """Any other port method (metrics, focus...) is a no-op here."""
-        return lambda *args, **kwargs: None
-
-
 def copied(guild_input: str | None) -> tuple[str, Controller]:
-    catalogue = english()
-    browser = FakeBrowser()
-    controller = Controller(
-        browser,
-        config_from_env({"STATUSPAGE_MOCK": "never"}, version="0.1.0+abc1234"),
-        catalogue,
-        PageView(catalogue, FallbackFormatter("en")),
-        SourceFactory(live=None, mock=lambda: None),  # type: ignore[arg-type,return-value]
-        monotonic=lambda: 0.0,
-    )
-    if guild_input is not None:
-        controller.ui = replace(controller.ui, lookup=parse_guild_input(guild_input))
+    """The report a click on "Copy diagnostics" copies, with ``?guild=guild_input``."""
+    browser = RecordingBrowser(query={} if guild_input is None else {"guild": guild_input})
+    controller = make_controller(browser, env={"STATUSPAGE_MOCK": "never"}, version="0.1.0+abc1234")
+    controller.start()
     assert controller.accept(ACK, SourceKind.LIVE)
-    asyncio.run(controller._copy_diagnostics())
+    assert act(browser, "document", "click", action="copy") == 1
     assert len(browser.clipboard) == 1
     assert controller.ui.copy_status == "copy.done"
     return browser.clipboard[0], controller

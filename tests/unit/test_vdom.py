@@ -1,6 +1,6 @@
 """Unit tests for app.render.vdom: the keyed diff and the operations it emits.
 
-``SimDom`` below is a tiny pure-Python DOM that applies operation lists exactly as
+``tests.support.dom.SimDom`` is a tiny pure-Python DOM that applies operation lists as
 ``static/apply.js`` does (same lookup map, same ``insertBefore`` semantics, same
 ``textContent`` replacing children, same subtree forgetting on remove). Applying
 ``diff(old, new)`` to a ``SimDom`` built from ``old`` must give a DOM equal to ``new``.
@@ -18,132 +18,7 @@ from hypothesis import strategies as st
 
 from app.render import vdom as vdom_module
 from app.render.vdom import El, diff, spec
-
-# -- a simulated DOM that mirrors static/apply.js -------------------------------------------
-
-
-class DomError(Exception):
-    """What the browser would throw (TypeError on undefined, NotFoundError, …)."""
-
-
-class Node:
-    __slots__ = ("attrs", "children", "key", "parent", "tag", "text")
-
-    def __init__(self, tag: str, key: str) -> None:
-        self.tag = tag
-        self.key = key
-        self.attrs: dict[str, str] = {}
-        self.text = ""  # the element's own text node; "" means none
-        self.children: list[Node] = []
-        self.parent: Node | None = None
-
-    def descendants(self) -> list[Node]:
-        out: list[Node] = []
-        for child in self.children:
-            out.append(child)
-            out += child.descendants()
-        return out
-
-
-class SimDom:
-    """The document holding one keyed tree, driven like static/apply.js ``applyOps``."""
-
-    def __init__(self, root: El) -> None:
-        self.nodes: dict[str, Node] = {}  # apply.js `nodes`
-        self.root = self._build(spec(root))
-
-    # apply.js build(spec)
-    def _build(self, payload: list[Any]) -> Node:
-        tag, key, attrs, text, children = payload
-        node = Node(tag, key)
-        for name in attrs:
-            node.attrs[name] = attrs[name]
-        if text is not None:
-            node.text = text
-        for child in children:
-            self._insert_before(node, self._build(child), None)
-        self.nodes[key] = node
-        return node
-
-    def _lookup(self, key: str) -> Node | None:
-        return self.nodes.get(key)
-
-    def _need(self, key: str) -> Node:
-        node = self._lookup(key)
-        if node is None:
-            raise DomError(f"lookup({key!r}) is undefined")
-        return node
-
-    @staticmethod
-    def _insert_before(parent: Node, node: Node, before: Node | None) -> None:
-        if before is not None and before.parent is not parent:
-            raise DomError(f"NotFoundError: {before.key} is not a child of {parent.key}")
-        ancestor: Node | None = parent
-        while ancestor is not None:
-            if ancestor is node:
-                raise DomError(f"HierarchyRequestError: {node.key} into its own subtree")
-            ancestor = ancestor.parent
-        if node.parent is not None:
-            node.parent.children.remove(node)
-        index = len(parent.children) if before is None else parent.children.index(before)
-        parent.children.insert(index, node)
-        node.parent = parent
-
-    def _forget_subtree(self, key: str, node: Node) -> None:
-        self.nodes.pop(key, None)
-        for inner in node.descendants():
-            self.nodes.pop(inner.key, None)
-
-    def apply(self, ops: list[list[Any]]) -> int:
-        """apply.js ``applyOps``: the ops cross the boundary as JSON text (in ``run``)."""
-        decoded = json.loads(json.dumps(ops))
-        for op in decoded:
-            kind = op[0]
-            if kind == "c":
-                if op[1] is None:
-                    raise DomError("lookup(null): TypeError")
-                parent = self._need(op[1])
-                before = None if op[2] is None else self._lookup(op[2])
-                self._insert_before(parent, self._build(op[3]), before)
-            elif kind == "r":
-                node = self._lookup(op[1])
-                if node is not None:
-                    if node.parent is not None:
-                        node.parent.children.remove(node)
-                        node.parent = None
-                    self._forget_subtree(op[1], node)
-            elif kind == "m":
-                before = None if op[3] is None else self._lookup(op[3])
-                self._insert_before(self._need(op[1]), self._need(op[2]), before)
-            elif kind == "a":
-                node = self._need(op[1])
-                for name, value in op[2].items():
-                    if value is None:
-                        node.attrs.pop(name, None)
-                    else:
-                        node.attrs[name] = value
-            elif kind == "t":
-                node = self._need(op[1])
-                for child in node.children:  # textContent replaces every child
-                    child.parent = None
-                node.children = []
-                node.text = op[2]
-            else:
-                raise DomError(f"unknown op {op!r}")
-        return len(decoded)
-
-    def shape(self) -> Any:
-        return _node_shape(self.root)
-
-
-def _node_shape(node: Node) -> Any:
-    return (
-        node.tag,
-        node.key,
-        sorted(node.attrs.items()),
-        node.text,
-        [_node_shape(c) for c in node.children],
-    )
+from tests.support.dom import DomError, SimDom
 
 
 def el_shape(el: El) -> Any:
@@ -162,7 +37,7 @@ def el_keys(el: El) -> set[str]:
 
 def assert_applies(old: El, new: El) -> list[list[Any]]:
     """Apply diff(old, new) to a DOM of ``old``; it must equal ``new`` with no stale keys."""
-    dom = SimDom(old)
+    dom = SimDom.of(old)
     ops = diff(old, new)
     dom.apply(ops)
     assert dom.shape() == el_shape(new)
@@ -481,6 +356,8 @@ def test_insert_and_remove_emit_one_op_per_changed_key(
 
 def test_sim_dom_rejects_an_insert_before_a_foreign_node() -> None:
     """The simulator is as strict as the DOM: insertBefore with a non-child reference throws."""
-    dom = SimDom(El("div", "#root", children=(El("div", "A", children=(li("x"),)), El("div", "B"))))
+    dom = SimDom.of(
+        El("div", "#root", children=(El("div", "A", children=(li("x"),)), El("div", "B")))
+    )
     with pytest.raises(DomError):
         dom.apply([["m", "B", "A", "x"]])
