@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -21,10 +19,10 @@ from app.model.i18n import (
     locale_from_path,
     placeholders,
 )
+from tests.support import messages
 
 NNBSP = "\u202f"
 SECOND, MINUTE, HOUR, DAY = 1000, 60_000, 3_600_000, 86_400_000
-EN_JSON = Path(__file__).resolve().parents[2] / "locales" / "en.json"
 
 
 def test_docstring_examples_run() -> None:
@@ -252,9 +250,9 @@ def test_contains_knows_plain_and_plural_keys() -> None:
 
 def test_catalogue_copies_its_messages() -> None:
     """Mutating the source mapping afterwards does not change the catalogue."""
-    messages = {"a": "A"}
-    c = Catalogue("en", messages)
-    messages["a"] = "changed"
+    source = {"a": "A"}
+    c = Catalogue("en", source)
+    source["a"] = "changed"
     assert c.text("a") == "A"
 
 
@@ -275,10 +273,10 @@ def test_placeholders_lists_named_placeholders(text: str, names: set[str]) -> No
 
 def test_english_catalogue_plural_forms_always_have_other() -> None:
     """Every plural key in locales/en.json has an ``#other`` form (the fallback)."""
-    messages = json.loads(EN_JSON.read_text(encoding="utf-8"))
-    bases = {k.split("#", 1)[0] for k in messages if "#" in k}
+    en = messages("en")
+    bases = {k.split("#", 1)[0] for k in en if "#" in k}
     assert bases, "expected some plural messages"
-    assert all(f"{b}#other" in messages for b in bases)
+    assert all(f"{b}#other" in en for b in bases)
 
 
 # -- locale from path -----------------------------------------------------------------------

@@ -49,17 +49,16 @@ from app.model.vocabulary import (
 from app.render.context import link
 from app.render.page import PageView
 from app.render.report import diagnostics_report
+from tests.support import NOW, ROOT, catalogue, messages
+from tests.support.catalogues import LOCALE_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
-LOCALE_DIR = ROOT / "locales"
 TEMPLATES = (ROOT / "index.html", ROOT / "404.html")
 # Besides app/, the build reads a few messages itself (locale names, the version line).
 KEY_USERS = (ROOT / "tools" / "build.py",)
 # The boot status script shows messages before Python runs (quoted key literals).
 JS_KEY_USERS = (ROOT / "static" / "boot-status.js",)
 NNBSP = "\u202f"
-NOW = 1_800_000_000_000
 TRANSLATED = [loc for loc in LOCALES if loc != BASE_LOCALE]
 
 KEY_SHAPE = re.compile(r"^[a-z][a-z_]*(\.[a-z0-9_-]+)+$")
@@ -69,13 +68,6 @@ UNFILLED = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 
 
 # -- reading the catalogues -------------------------------------------------------------------
-
-
-@cache
-def messages(locale: str) -> dict[str, str]:
-    data = json.loads((LOCALE_DIR / f"{locale}.json").read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
 
 
 def base_of(key: str) -> str:
@@ -100,10 +92,6 @@ def reference_text(base: str) -> str:
 def cldr_integer_categories(locale: str) -> set[str]:
     samples = (*range(0, 1001), 1_000_000, 2_000_000, 1_000_000_000)
     return {plural_category(locale, n) for n in samples}
-
-
-def catalogue(locale: str) -> Catalogue:
-    return Catalogue(locale, messages(locale), FallbackFormatter(locale).plural)
 
 
 # -- parity -----------------------------------------------------------------------------------

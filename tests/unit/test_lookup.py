@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import doctest
 import json
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +17,7 @@ from app.model.lookup import Located, LookupUnavailable, locate_guild
 from app.model.shard_lookup import MAX_SNOWFLAKE, GuildInputError, parse_guild_input
 from app.model.snapshot import Cluster, Shard, Snapshot, parse_ack
 from app.model.vocabulary import ClusterState, ShardState
-
-ROOT = Path(__file__).resolve().parents[2]
-NOW = 1_700_000_060_000
+from tests.support import NOW, ROOT
 
 # Real server IDs (public servers) and one built from a 2023 timestamp.
 DISCORD_API = 81384788765712384  # >> 22 = 19403645698 = 16 * 1212727856 + 2   -> 16 shards: 2

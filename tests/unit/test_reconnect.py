@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from app.model import reconnect
 from app.model.reconnect import DEFAULT, RETRY_AFTER_CAP, ReconnectPolicy, retry_after_seconds
 
-# 2026-12-07 00:00:00 UTC, and the header a server would send for it.
+# 2026-12-07 00:00:00 UTC in seconds, not tests.support.NOW: Retry-After carries an HTTP date,
+# and this is the header a server would send for it.
 NOW = 1_796_601_600.0
 NOW_HEADER = "Mon, 07 Dec 2026 00:00:00 GMT"
 unit = st.floats(min_value=0.0, max_value=1.0, exclude_max=True)

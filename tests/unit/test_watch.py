@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import doctest
-import json
-from pathlib import Path
 
 import pytest
 
 from app.model import watch as watch_module
-from app.model.i18n import LOCALES, Catalogue
+from app.model.i18n import LOCALES
 from app.model.vocabulary import OverallStatus, ShardState
 from app.model.watch import (
     Alert,
@@ -20,8 +18,8 @@ from app.model.watch import (
     alert_message,
     observe,
 )
+from tests.support import catalogue
 
-ROOT = Path(__file__).resolve().parents[2]
 OK, DEGRADED, DOWN = OverallStatus.OPERATIONAL, OverallStatus.DEGRADED, OverallStatus.OUTAGE
 
 
@@ -156,11 +154,6 @@ def test_permission_parse(raw: object, permission: Permission) -> None:
 
 
 # -- the words --------------------------------------------------------------------------------
-
-
-def catalogue(locale: str) -> Catalogue:
-    messages = json.loads((ROOT / "locales" / f"{locale}.json").read_text(encoding="utf-8"))
-    return Catalogue(locale, messages)
 
 
 def test_english_messages_name_the_new_state() -> None:
