@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
-from tests.backends import Backend  # noqa: E402
-from tests.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tests.support.backends import Backend  # noqa: E402
+from tests.support.pages import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tools.bench_engines import engine_figures  # noqa: E402
 from tools.build import PYODIDE_FILES, build, npm_version  # noqa: E402
 from tools.crowd import report_lines as crowd_lines  # noqa: E402
@@ -533,8 +533,8 @@ def scale(browser: Browser, backend: Backend, work: Path) -> None:
 
 
 def soak(playwright: Any, work: Path) -> None:
-    """The soak test's measurement (tests/browser/soak.py), 5,000 refreshes at 50 ms."""
-    from tests.browser.soak import SOAK_BROWSER_ARGS, run_soak
+    """The soak test's measurement (tests/support/soak.py), 5,000 refreshes at 50 ms."""
+    from tests.support.soak import SOAK_BROWSER_ARGS, run_soak
 
     print("\nsoak: 5,000 refresh cycles against changing data (growth early -> late)")
     with Backend("python", scenario="degraded", tick=0.05) as backend:

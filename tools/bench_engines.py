@@ -6,7 +6,7 @@
 Each engine is measured against its own floor, the bare Pyodide page ``/floor/`` that
 ``tools/bench.py`` builds next to the site (Pyodide as npm ships it, same server, same
 headers), in the same run, floor and page visits interleaved. Every visit starts the
-engine afresh (``tests/engines/drivers.py``): an empty profile, so a cold cache.
+engine afresh (``tests/support/engines.py``): an empty profile, so a cold cache.
 
 The time is the page's own clock (``performance.now()``, from navigation start) when
 ``data-ready`` appears, recorded by a MutationObserver installed as soon as the driver
@@ -20,7 +20,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from tests.engines.drivers import ENGINES, EngineName, missing, start_engine
+from tests.support.engines import ENGINES, EngineName, missing, start_engine
 
 # Resolves with performance.now() when data-ready appears; null if it was already there.
 _READY_AT = """const html = document.documentElement;

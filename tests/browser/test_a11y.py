@@ -15,15 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.backends import Backend
-from tests.conftest import (
-    ROOT,
-    Served,
-    Watched,
-    open_page,
-    serve_live,
-    watch,
-)
+from tests.support import ROOT
+from tests.support.backends import Backend
+from tests.support.pages import Watched, open_page, watch
+from tests.support.site import Served, serve_live
 
 pytestmark = pytest.mark.browser
 

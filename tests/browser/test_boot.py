@@ -11,19 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.backends import Backend
-from tests.conftest import (
+from tests.support.backends import Backend
+from tests.support.pages import (
     NO_MODULE_WORKERS,
-    PUBLIC_HOST,
-    Served,
     Watched,
-    built_site,
     cold_visit_paths,
     open_page,
     python_diagnostics,
-    serve,
-    serve_live,
 )
+from tests.support.site import PUBLIC_HOST, Served, built_site, serve, serve_live
 
 pytestmark = pytest.mark.browser
 

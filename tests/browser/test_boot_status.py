@@ -16,19 +16,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Served, Watched, built_site, open_page, serve
+from tests.support import ROOT
+from tests.support.pages import Watched, open_page
+from tests.support.site import FAST_FAIL, Served, built_site, serve
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 LOCALE_PATHS = {"en": "/", "de": "/de/", "fr": "/fr/", "es": "/es/"}
 FAILED = "html[data-boot=failed]"
-# Short limits, so that a failure test does not wait for the product's (see build.py).
-FAST_FAIL = {
-    "STATUSPAGE_MOCK": "always",
-    "STATUSPAGE_BOOT_STALL_SECONDS": "2",
-    "STATUSPAGE_BOOT_START_SECONDS": "3",
-}
 WAIT_MS = 60_000
 
 # Records every value data-boot takes and every overall title shown, from the start.

@@ -11,13 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
-    NO_MODULE_WORKERS,
-    Served,
-    Watched,
-    cold_visit_paths,
-    open_page,
-)
+from tests.support.pages import NO_MODULE_WORKERS, Watched, cold_visit_paths, open_page
+from tests.support.site import Served
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.backends import Backend
-from tests.conftest import Served, Watched, open_page, serve_live
+from tests.support.backends import Backend
+from tests.support.pages import Watched, open_page
+from tests.support.site import Served, serve_live
 
 pytestmark = pytest.mark.browser
 

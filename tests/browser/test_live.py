@@ -8,36 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.backends import Backend
-from tests.conftest import (
-    BOOT_TIMEOUT_MS,
-    PUBLIC_HOST,
-    Served,
-    Watched,
-    built_site,
-    live_env,
-    open_page,
-    serve,
-    serve_live,
-)
+from tests.support.backends import Backend
+from tests.support.pages import BOOT_TIMEOUT_MS, HIDE, SHOW, Watched, open_page
+from tests.support.site import PUBLIC_HOST, Served, built_site, live_env, serve, serve_live
 
 pytestmark = pytest.mark.browser
 
 # Chromium logs a failed WebSocket handshake itself while a server is down on purpose;
 # no page code can silence it, so only that line is tolerated in the outage tests.
 REFUSED = "net::ERR_CONNECTION_REFUSED"
-
-HIDE = """() => {
-  Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
-  Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
-  document.dispatchEvent(new Event('visibilitychange'));
-}"""
-SHOW = """() => {
-  Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
-  Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
-  document.dispatchEvent(new Event('visibilitychange'));
-  window.dispatchEvent(new Event('focus'));
-}"""
 
 
 @pytest.fixture(scope="module")

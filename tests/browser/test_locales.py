@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.model.i18n import LOCALES, locale_path
-from tests.conftest import ROOT, Served, Watched, open_page, watch
+from tests.support import ROOT
+from tests.support.pages import Watched, open_page, watch
+from tests.support.site import Served
 
 pytestmark = pytest.mark.browser
 

@@ -19,16 +19,10 @@ from typing import Any
 
 import pytest
 
-from tests.backends import Backend
-from tests.conftest import (
-    PUBLIC_HOST,
-    ROOT,
-    Served,
-    Watched,
-    open_page,
-    serve_live,
-    watch,
-)
+from tests.support import ROOT
+from tests.support.backends import Backend
+from tests.support.pages import Watched, open_page, watch
+from tests.support.site import PUBLIC_HOST, Served, serve_live
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import JS_STATE_NAMES, ROOT, Served, Watched, open_page
+from tests.support import ROOT
+from tests.support.pages import JS_STATE_NAMES, Watched, open_page
+from tests.support.site import Served
 
 pytestmark = pytest.mark.browser
 

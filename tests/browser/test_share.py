@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.model.i18n import LOCALES, locale_path
-from tests.conftest import ROOT, Served, built_site, serve
+from tests.support import ROOT
+from tests.support.site import Served, built_site, serve
 from tools.artwork import png_size
 
 pytestmark = pytest.mark.browser

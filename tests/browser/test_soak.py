@@ -6,7 +6,7 @@ past the 10 s request timeout, whose pending timer handles fill up once) and aga
 1,500 the page is sampled after forced garbage collection, both times while the backend
 serves the same pinned data (so a count compares like with like): Pyodide's wasm memory, the JS
 heap, DOM elements, live listener proxies, the applier's key map and Python objects. None
-may grow by more than 5 %. The measuring lives in ``tests/browser/soak.py``.
+may grow by more than 5 %. The measuring lives in ``tests/support/soak.py``.
 
 Why 1,000 measured cycles here and 5,000 in ``make bench`` (``tools/bench.py``, the same
 ``run_soak``): counts (DOM nodes, proxies, key-map entries) are exact, so a leak of one
@@ -24,17 +24,10 @@ from typing import Any
 
 import pytest
 
-from tests.backends import Backend
-from tests.browser.soak import SOAK_BROWSER_ARGS, run_soak
-from tests.conftest import (
-    CHROMIUM_ARGS,
-    PUBLIC_HOST,
-    Served,
-    chromium_path,
-    open_page,
-    serve_live,
-    watch,
-)
+from tests.support.backends import Backend
+from tests.support.pages import CHROMIUM_ARGS, chromium_path, open_page, watch
+from tests.support.site import PUBLIC_HOST, Served, serve_live
+from tests.support.soak import SOAK_BROWSER_ARGS, run_soak
 
 pytestmark = pytest.mark.browser
 

@@ -19,18 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.backends import Backend
-from tests.browser.test_live import HIDE, SHOW
-from tests.conftest import (
-    PUBLIC_HOST,
-    Served,
-    Watched,
-    built_site,
-    live_env,
-    open_page,
-    serve,
-    watch,
-)
+from tests.support.backends import Backend
+from tests.support.pages import HIDE, SHOW, Watched, open_page, watch
+from tests.support.site import PUBLIC_HOST, Served, built_site, live_env, serve
 
 pytestmark = pytest.mark.browser
 

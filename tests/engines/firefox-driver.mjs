@@ -4,7 +4,7 @@
 //
 // Prints {"ready": true, "version": "..."} once Firefox is up, then answers each request
 // line {"id": N, "op": ..., ...} with {"id": N, "ok": true, "value": ...} or
-// {"id": N, "ok": false, "error": "..."}. Requests (tests/engines/drivers.py wraps them):
+// {"id": N, "ok": false, "error": "..."}. Requests (tests/support/engines.py wraps them):
 //   open {url}                 a fresh browser context (empty cache and storage) and page
 //   eval {body, timeout_ms}    the value of `(async () => { body })()` in the page
 //   wait {body, timeout_ms}    until that value is truthy; answers it

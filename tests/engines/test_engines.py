@@ -3,7 +3,7 @@
 Chromium (Playwright, ``tests/browser/``) covers the page in depth; here the same built
 sites, served with their production headers (``dist/_headers``: COOP, COEP, CSP), are
 opened in Firefox ESR (WebDriver BiDi) and WebKitGTK (WebKitWebDriver), see
-``tests/engines/drivers.py``. Every check is written once in :class:`EngineChecks` and
+``tests/support/engines.py``. Every check is written once in :class:`EngineChecks` and
 runs per engine in ``TestFirefox`` / ``TestWebKit``: select one with ``-m firefox`` or
 ``-m webkit``.
 
@@ -22,11 +22,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.backends import Backend
-from tests.browser.test_boot_status import FAST_FAIL
-from tests.browser.test_live import HIDE, SHOW
-from tests.conftest import JS_STATE_NAMES, ROOT, Served, built_site, serve, serve_live
-from tests.engines.drivers import Engine, EngineName, missing, start_engine
+from tests.support import ROOT
+from tests.support.backends import Backend
+from tests.support.engines import Engine, EngineName, missing, start_engine
+from tests.support.pages import HIDE, JS_STATE_NAMES, SHOW
+from tests.support.site import FAST_FAIL, Served, built_site, serve, serve_live
 
 BOOT_TIMEOUT_S = 90
 READY = "return document.documentElement.hasAttribute('data-ready')"

@@ -24,7 +24,7 @@ import socketio
 if str(Path(__file__).resolve().parents[2]) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.backends import Backend, BackendError
+from tests.support.backends import Backend, BackendError
 
 T = TypeVar("T")
 KINDS = ("python", "node")
@@ -309,7 +309,7 @@ def test_token_fault_busy_releases_hung_requests(backend: Backend) -> None:
 )
 def test_token_fault_busy_bad_requests_are_400(backend: Backend, body: dict[str, Any]) -> None:
     with pytest.raises(BackendError, match="400"):
-        backend._call("POST", "/control/fault", body)
+        backend.control("POST", "/control/fault", body)
     # Nothing of a refused fault body is applied.
     assert backend.stats()["faults"] == {"token": None, "socket": None}
 
@@ -552,11 +552,11 @@ def test_reset_clears_faults_and_counters(backend: Backend) -> None:
 
 def test_bad_control_requests_are_400(backend: Backend) -> None:
     with pytest.raises(BackendError, match="400"):
-        backend._call("POST", "/control/fault", {"token": "bogus"})
+        backend.control("POST", "/control/fault", {"token": "bogus"})
     with pytest.raises(BackendError, match="400"):
-        backend._call("POST", "/control/clusters", {"not": "a list"})
+        backend.control("POST", "/control/clusters", {"not": "a list"})
     with pytest.raises(BackendError, match="404"):
-        backend._call("GET", "/control/nope")
+        backend.control("GET", "/control/nope")
 
 
 # ---------------------------------------------------------------------- process control

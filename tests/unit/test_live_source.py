@@ -34,7 +34,7 @@ from app.transport.live import (
     SourceUnavailable,
 )
 from app.transport.retry_client import FetchError, SocketIOClient, TokenError
-from tests.unit.test_engineio_ws import (
+from tests.support.websocket import (
     WAIT,
     FakeBridge,
     FakeWebSocket,

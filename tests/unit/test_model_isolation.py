@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 APP = ROOT / "app"
 MODEL = APP / "model"
 BROWSER_MODULES = frozenset({"js", "pyodide", "pyscript"})

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tests.conftest import python_diagnostics
+from tests.support.pages import python_diagnostics
 
 __all__ = [
     "SOAK_BROWSER_ARGS",
@@ -187,7 +187,7 @@ def run_soak(
 ) -> SoakResult:
     """Let ``page`` refresh against ``backend`` and sample it after the early and late cycles.
 
-    ``backend`` is a :class:`tests.backends.Backend` (``stats()["emits"]`` and the cluster
+    ``backend`` is a :class:`tests.support.backends.Backend` (``stats()["emits"]`` and the cluster
     control calls) whose counters started with the page. Timeouts assume at least
     ``cycle_rate_floor`` cycles per second.
     """

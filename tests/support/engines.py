@@ -7,7 +7,7 @@
 
 Both engines run JavaScript as the body of an async function (``return`` the value; JSON
 values only) and are opened fresh per ``open``. Chromium stays on Playwright
-(``tests/conftest.py``); these two have no Playwright build here.
+(``tests.support.pages``); these two have no Playwright build here.
 
 - **Firefox ESR** (Debian ``firefox-esr``, ``$FIREFOX_PATH``): WebDriver BiDi through npm
   ``puppeteer-core``, in a small Node process (``tests/engines/firefox-driver.mjs``) that
@@ -36,7 +36,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 FIREFOX_DRIVER = ROOT / "tests" / "engines" / "firefox-driver.mjs"
 
 EngineName = Literal["firefox", "webkit"]

@@ -1,0 +1,116 @@
+"""The real site for browser tests and tools: built with ``tools/build.py`` once per
+environment, served over HTTP by ``tools/serve.py``.
+
+``PUBLIC_HOST`` is a name that is not a local host, for proving what the page does on the
+real domain; Chromium resolves it to 127.0.0.1 (``tests.support.pages.CHROMIUM_ARGS``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools import build as site_build
+from tools.serve import make_server
+
+__all__ = [
+    "FAST_FAIL",
+    "PUBLIC_HOST",
+    "PUBLIC_PORTS",
+    "Served",
+    "built_site",
+    "live_env",
+    "serve",
+    "serve_live",
+]
+
+# A name that is not a local host, for proving what the page does on the real domain.
+PUBLIC_HOST = "status.test"
+# The real domain is HTTPS, a secure context, where the page can be cross-origin isolated
+# and runs Python in a worker. Plain-HTTP status.test stands in for it on these ports,
+# which Chromium is told to treat as secure (it takes exact origins only). A site served
+# on PUBLIC_HOST with ``secure=False`` gets another port: an insecure context.
+PUBLIC_PORTS = range(47810, 47840)
+
+# A build whose boot gives up quickly (short limits, so that a failure test does not
+# wait for the product's: see tools/build.py), on preview data.
+FAST_FAIL = {
+    "STATUSPAGE_MOCK": "always",
+    "STATUSPAGE_BOOT_STALL_SECONDS": "2",
+    "STATUSPAGE_BOOT_START_SECONDS": "3",
+}
+
+_built: dict[tuple[tuple[str, str], ...], Path] = {}
+
+
+def built_site(tmp_root: Path, **env: str) -> Path:
+    """Build dist/ once per distinct environment for the whole session."""
+    key = tuple(sorted(env.items()))
+    if key not in _built:
+        out = tmp_root / f"site{len(_built)}"
+        site_build.build(out, {k: v for k, v in env.items()})
+        _built[key] = out
+    return _built[key]
+
+
+@dataclass
+class Served:
+    """A built site behind a real HTTP server."""
+
+    root: Path
+    url: str
+    server: Any
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def serve(
+    directory: Path,
+    host: str = "127.0.0.1",
+    secure: bool = True,
+    faults: list[tuple[str, str]] | None = None,
+) -> Served:
+    """Serve on 127.0.0.1; ``host`` is the name the page is opened under.
+
+    On PUBLIC_HOST the page is a secure context (one of PUBLIC_PORTS) unless ``secure``
+    is false. Local hosts are always secure contexts. ``faults``: see tools/serve.py.
+    """
+    ports = PUBLIC_PORTS if host == PUBLIC_HOST and secure else [0]
+    for port in ports:
+        try:
+            server = make_server(directory, "127.0.0.1", port, faults=faults)
+            break
+        except OSError:  # taken by another test's server
+            continue
+    else:
+        raise RuntimeError(f"no free port in {ports}")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return Served(directory, f"http://{host}:{server.server_address[1]}", server)
+
+
+@contextlib.contextmanager
+def serve_live(
+    backend: Any, sites_dir: Path, host: str = "127.0.0.1", **env: Any
+) -> Iterator[Served]:
+    """A site built against ``backend`` (``live_env`` options in ``env``), served."""
+    served = serve(built_site(sites_dir, **live_env(backend, **env)), host)
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+def live_env(backend: Any, mock: str = "never", refresh: float = 15) -> dict[str, str]:
+    """Build environment for a site that talks to ``backend``."""
+    return {
+        "STATUSPAGE_TOKEN_URL": backend.token_url,
+        "STATUSPAGE_WS_URL": backend.ws_url,
+        "STATUSPAGE_MOCK": mock,
+        "STATUSPAGE_REFRESH_SECONDS": str(refresh),
+    }
