@@ -9,8 +9,10 @@ plain state, recording what was asked of it), ``make_controller``, ``act`` and
 For browser tests and tools (imported from their modules, which need more to import):
 ``tests.support.site`` (building and serving the site), ``tests.support.pages``
 (Chromium, watched pages), ``tests.support.backends`` (the Socket.IO test servers),
-``tests.support.engines`` (Firefox and WebKit drivers), ``tests.support.soak``.
-``tests/conftest.py`` keeps the fixtures and imports what they need from here.
+``tests.support.engines`` (Firefox and WebKit drivers), ``tests.support.soak``; for the
+transport tests, ``tests.support.websocket`` (a fake browser WebSocket and bridge); for
+the apply.js contract, ``tests.support.apply_js``. ``tests/conftest.py`` keeps the
+fixtures and imports what they need from here.
 """
 
 from __future__ import annotations
