@@ -20,22 +20,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.pages import (
-    BOOT_TIMEOUT_MS,
     CHROMIUM_ARGS,
-    READY,
     Watched,
     chromium_path,
-    open_page,
     watch,
 )
-from tests.support.paths import ROOT
-from tests.support.site import PUBLIC_HOST, Served, built_site, live_env, serve, serve_live
-
-# Besides what the fixtures use: names tests/browser/test_cloudflare.py,
-# test_crowd_rules.py and test_service_worker.py still import from here (every other
-# module imports them from tests.support).
-__all__ = ["BOOT_TIMEOUT_MS", "PUBLIC_HOST", "READY", "ROOT", "live_env", "open_page", "serve_live"]
-
+from tests.support.site import Served, built_site, serve
 
 # `make browser` runs the browser tests in parallel processes (pytest-xdist, --dist
 # loadgroup): one test at a time to whichever worker is free, except groups that share

@@ -32,7 +32,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Watched, built_site, open_page
+from tests.support.pages import Watched, open_page
+from tests.support.paths import ROOT
+from tests.support.site import built_site
 
 pytestmark = pytest.mark.browser
 

@@ -15,17 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import Backend
-from tests.conftest import (
-    BOOT_TIMEOUT_MS,
-    PUBLIC_HOST,
-    READY,
-    ROOT,
-    Served,
-    Watched,
-    open_page,
-    serve_live,
-)
+from tests.support.backends import Backend
+from tests.support.pages import BOOT_TIMEOUT_MS, READY, Watched, open_page
+from tests.support.paths import ROOT
+from tests.support.site import PUBLIC_HOST, Served, serve_live
 
 pytestmark = pytest.mark.browser
 

@@ -20,17 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.backends import Backend
-from tests.browser.test_live import HIDE
-from tests.conftest import (
-    BOOT_TIMEOUT_MS,
-    READY,
-    Watched,
-    built_site,
-    live_env,
-    open_page,
-    watch,
-)
+from tests.support.backends import Backend
+from tests.support.pages import BOOT_TIMEOUT_MS, HIDE, READY, Watched, open_page, watch
+from tests.support.site import built_site, live_env
 from tools import build as site_build
 from tools.serve import make_server
 
