@@ -7,9 +7,7 @@ the change log. Whatever changes any of them calls ``invalidate()``; one painter
 draws the page once for everything that changed since it last drew (``paint``, which
 hands the pass to ``app.painter.Painter``). The
 browser is reached through ``app.ports.BrowserPort`` (``app.runtime.Browser`` in the
-page, a fake in tests).
-
-Public names: Controller
+page, ``tests.support.RecordingBrowser`` in tests).
 """
 
 from __future__ import annotations
@@ -108,7 +106,7 @@ class Controller:
             now=monotonic(),
             hidden_interval=config.hidden_refresh_seconds,
         )
-        self.watcher = Watcher(browser, catalogue)  # issue 15
+        self.watcher = Watcher(browser, catalogue)
         self._wake = asyncio.Event()  # the refresh loop has something to reconsider
         self._dirty = asyncio.Event()  # the page needs drawing
         self._live: StatusSource | None = None
@@ -117,7 +115,7 @@ class Controller:
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._answered_in: float | None = None  # the last ask's round trip, for the scheduler
-        # Issue 14: the last known status painted before Python started.
+        # the last known status painted before Python started.
         self.cached = CachedView(browser, view, catalogue.locale, config.version)
         self.painter = Painter(browser, self.cached, monotonic)
 
@@ -145,7 +143,7 @@ class Controller:
             system_dark=b.prefers_dark(),
             search=search,
             lookup=parse_guild_input(guild) if guild else None,
-            # Issue 15: the remembered choice counts only with the permission granted now.
+            # The remembered choice counts only with the permission granted now.
             watch=Watch(b.stored_watch(), Permission.parse(b.notification_permission())),
         )
         self._follow_watch()
@@ -254,7 +252,7 @@ class Controller:
             ((c.id, ((s.id, int(s.state), s.ping_ms) for s in c.shards)) for c in parsed.clusters),
         )
         self._set_state(self.state.with_snapshot(parsed, kind, now))
-        self.watcher.answer(parsed, kind, self.ui)  # issue 15
+        self.watcher.answer(parsed, kind, self.ui)
         self.dispatch(DataArrived(first))
         return True
 
@@ -361,7 +359,7 @@ class Controller:
         ui, effects = reduce(self.ui, event, self.state.snapshot)
         if ui is not self.ui:
             self.ui = ui
-            self._follow_watch()  # issue 15
+            self._follow_watch()
             self.invalidate()
         for effect in effects:
             self._run(effect)
@@ -381,7 +379,7 @@ class Controller:
             self.dispatch(SearchChanged(b.replace_query_param("guild", guild)))
         elif isinstance(effect, CopyDiagnostics):
             self._tasks.append(asyncio.ensure_future(self._copy_diagnostics()))
-        elif isinstance(effect, StoreWatch):  # issue 15
+        elif isinstance(effect, StoreWatch):
             b.store_watch(effect.on)
         elif isinstance(effect, AskNotifications):
             self._tasks.append(asyncio.ensure_future(self._ask_notifications()))
@@ -400,7 +398,7 @@ class Controller:
         )
         self.dispatch(Copied(await self.browser.write_clipboard(text)))
 
-    # -- watching for changes (issue 15; the rules live in app.model.watch) ---------------------
+    # -- watching for changes (the rules live in app.model.watch) -------------------------------
 
     async def _ask_notifications(self) -> None:
         # The request was made by the click itself, on the main thread; this awaits it.

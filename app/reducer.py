@@ -75,7 +75,7 @@ class Copied:
 
 @dataclass(frozen=True, slots=True)
 class NotificationsAnswered:
-    """Issue 15: the browser answered the permission request made by pressing #watch."""
+    """The browser answered the permission request made by pressing #watch."""
 
     permission: Permission
 
@@ -117,14 +117,14 @@ class CopyDiagnostics:
 
 @dataclass(frozen=True, slots=True)
 class StoreWatch:
-    """Issue 15: remember (or forget) the visitor's choice to watch, across visits."""
+    """Remember (or forget) the visitor's choice to watch, across visits."""
 
     on: bool
 
 
 @dataclass(frozen=True, slots=True)
 class AskNotifications:
-    """Issue 15: await the permission request the press of #watch made (static/apply.js)."""
+    """Await the permission request the press of #watch made (static/apply.js)."""
 
 
 Effect = (

@@ -14,7 +14,7 @@ noise; the ratios are the result.
 - repeat visit in a persistent context: bytes transferred and time to data-ready.
 - bytes of the first visit, raw and gzip-compressed (what a CDN sends at least).
 - the first visit through simulated links: 40 Mbit/s (mock, against the floor), and
-  issue 14's phone-grade link (live, against the wasm's own download; ``--phone-only``).
+  the phone-grade link (live, against the wasm's own download; ``--phone-only``).
 - cumulative layout shift from navigation until two seconds after data-ready.
 - returning visit, live: navigation to the last known status painted from storage
   (static/cached-paint.js), against first contentful paint and data-ready of the same visit.
@@ -199,7 +199,7 @@ def main() -> None:
     parser.add_argument("--skip-soak", action="store_true")
     parser.add_argument("--skip-engines", action="store_true")
     parser.add_argument(
-        "--phone-only", action="store_true", help="only the phone-grade link figures (issue 14)"
+        "--phone-only", action="store_true", help="only the phone-grade link figures"
     )
     parser.add_argument(
         "--crowd-only", action="store_true", help="only the crowd simulation (tools/crowd.py)"
@@ -342,7 +342,7 @@ def link_figures(playwright: Any, site_dir: Path, runs: int) -> None:
     )
 
 
-# Issue 14's phone-grade link: 10 Mbit/s shared by all downloads, 60 ms before each
+# The phone-grade link: 10 Mbit/s shared by all downloads, 60 ms before each
 # response, every body paced at its gzip size (what a compressing CDN sends).
 PHONE_LINK = Link(bytes_per_second=1_250_000, latency_s=0.06, gzip_paced=True)
 PHONE_RUNS = 3
@@ -355,7 +355,7 @@ document.documentElement.setAttribute("data-ready", "");
 
 
 def phone_link_figures(playwright: Any, work: Path) -> None:
-    """Issue 14's first visit: live data against a Node socket.io server, through the
+    """The first visit: live data against a Node socket.io server, through the
     phone-grade link, against the time the wasm alone takes on the same link.
 
     Only the site's own server is behind the link (the token endpoint and the Socket.IO
