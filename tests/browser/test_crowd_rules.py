@@ -12,6 +12,7 @@ import json
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,15 +48,15 @@ def node(node_backend: Backend) -> Backend:
     return node_backend
 
 
-def notice(page: object, text: str) -> str:
+def notice(page: Any, text: str) -> str:
     """Wait until ``#notice`` shows ``text``; return the whole notice."""
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         "t => { const n = document.getElementById('notice'); "
         "return !n.hidden && n.textContent.includes(t); }",
         arg=text,
         timeout=BOOT_TIMEOUT_MS,
     )
-    return str(page.inner_text("#notice"))  # type: ignore[attr-defined]
+    return str(page.inner_text("#notice"))
 
 
 def test_a_busy_token_endpoint_holds_the_page_until_its_retry_after(
