@@ -21,7 +21,15 @@ from typing import Any
 import pytest
 
 from tests.support.backends import Backend
-from tests.support.pages import BOOT_TIMEOUT_MS, HIDE, READY, Watched, open_page, watch
+from tests.support.pages import (
+    BOOT_TIMEOUT_MS,
+    HIDE,
+    READY,
+    Watched,
+    notifying_page,
+    open_page,
+    watch,
+)
 from tests.support.site import built_site, live_env
 from tools import build as site_build
 from tools.serve import make_server
@@ -133,10 +141,7 @@ def site(live_dist: Path) -> Iterator[Site]:
 @pytest.fixture
 def android(context: Any, site: Site) -> Watched:
     """A page with the notification permission granted and Android's constructor rule."""
-    context.grant_permissions(["notifications"], origin=site.url)
-    page = context.new_page()
-    page.add_init_script(ANDROID_RULE)
-    return watch(page)
+    return notifying_page(context, site.url, ANDROID_RULE)
 
 
 def wait_until(page: Any, check: str, timeout_ms: float = 30_000) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "Watched",
     "chromium_path",
     "cold_visit_paths",
+    "notifying_page",
     "open_page",
     "python_diagnostics",
     "watch",
@@ -95,6 +96,15 @@ def watch(page: Any) -> Watched:
     page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
     page.on("request", lambda r: watched.requests.append(r.url))
     return watched
+
+
+def notifying_page(context: Any, origin: str, init_script: str) -> Watched:
+    """A fresh page whose origin may show notifications, ``init_script`` run before the
+    page's own (to record notifications, or to play a browser's rules)."""
+    context.grant_permissions(["notifications"], origin=origin)
+    page = context.new_page()
+    page.add_init_script(init_script)
+    return watch(page)
 
 
 # discord.js Status names by number, as discord.js documents them (a literal on purpose:

@@ -201,21 +201,35 @@ def test_token_fault_no_cors(backend: Backend) -> None:
     assert isinstance(json.loads(body)["token"], str)
 
 
+class HungTokenRequest:
+    """A token request sent under the "hang" fault, answered in a thread of its own."""
+
+    def __init__(self, backend: Backend) -> None:
+        backend.set_fault(token="hang")
+        self.response: tuple[int, dict[str, str], bytes] | None = None
+        self._thread = threading.Thread(target=self._fetch, args=(backend,), daemon=True)
+        self._thread.start()
+
+    def _fetch(self, backend: Backend) -> None:
+        self.response = http_get(backend.token_url, timeout=30)
+
+    @property
+    def waiting(self) -> bool:
+        return self._thread.is_alive() and self.response is None
+
+    def answer(self) -> tuple[int, dict[str, str], bytes]:
+        """The answer, once a change of fault has released the request."""
+        self._thread.join(timeout=10)
+        assert self.response is not None
+        return self.response
+
+
 def test_token_fault_hang_until_cleared(backend: Backend) -> None:
-    backend.set_fault(token="hang")
-    result: dict[str, Any] = {}
-
-    def fetch() -> None:
-        result["response"] = http_get(backend.token_url, timeout=30)
-
-    thread = threading.Thread(target=fetch, daemon=True)
-    thread.start()
+    request = HungTokenRequest(backend)
     backend.wait_for(lambda s: s["token_hung"] == 1)
-    assert thread.is_alive()
-    assert "response" not in result
+    assert request.waiting
     backend.set_fault(token=None)
-    thread.join(timeout=10)
-    status, _, body = result["response"]
+    status, _, body = request.answer()
     assert status == 200 and json.loads(body)["token"]
     assert backend.stats()["token_hung"] == 0
 
@@ -276,18 +290,10 @@ def test_token_fault_busy_without_retry_after(backend: Backend) -> None:
 
 
 def test_token_fault_busy_releases_hung_requests(backend: Backend) -> None:
-    backend.set_fault(token="hang")
-    result: dict[str, Any] = {}
-
-    def fetch() -> None:
-        result["response"] = http_get(backend.token_url, timeout=30)
-
-    thread = threading.Thread(target=fetch, daemon=True)
-    thread.start()
+    request = HungTokenRequest(backend)
     backend.wait_for(lambda s: s["token_hung"] == 1)
     backend.set_fault(token="busy", retry_after="2", status=429)
-    thread.join(timeout=10)
-    status, headers, body = result["response"]
+    status, headers, body = request.answer()
     assert (status, json.loads(body), headers["retry-after"]) == (429, {"error": "busy"}, "2")
 
 
@@ -348,19 +354,11 @@ def test_token_times_are_recorded_and_reset(backend: Backend) -> None:
 
 
 def test_token_times_count_hung_requests_on_arrival(backend: Backend) -> None:
-    backend.set_fault(token="hang")
-    result: dict[str, Any] = {}
-
-    def fetch() -> None:
-        result["response"] = http_get(backend.token_url, timeout=30)
-
-    thread = threading.Thread(target=fetch, daemon=True)
-    thread.start()
+    request = HungTokenRequest(backend)
     hung = backend.wait_for(lambda s: s["token_hung"] == 1)
     assert len(hung["token_times"]) == 1  # recorded before any answer
     backend.set_fault(token=None)
-    thread.join(timeout=10)
-    assert result["response"][0] == 200
+    assert request.answer()[0] == 200
     assert backend.stats()["token_times"] == hung["token_times"]
 
 
