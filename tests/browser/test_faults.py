@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 
+from app.model.reconnect import DEFAULT as RECONNECT
 from app.model.scheduler import SPREAD
 from tests.support import ROOT
 from tests.support.backends import Backend
@@ -49,11 +50,11 @@ PING_S = 2.0
 TOKEN_TIMEOUT_S = 10.0
 ACK_TIMEOUT_S = 10.0
 OPEN_TIMEOUT_S = 10.0
-BACKOFF_CAP_S = 30.0
 # Stale after 2 intervals without success; the page redraws once a second.
 STALE_WITHIN_MS = (2 * REFRESH_S + 2) * 1000
-# Once a fault clears: at most one backoff wait (capped at 30 s) plus one attempt.
-RECOVERY_MS = (BACKOFF_CAP_S + OPEN_TIMEOUT_S + 5) * 1000
+# Once a fault clears: at most one reconnect wait plus one attempt, with room to spare
+# (a loaded machine).
+RECOVERY_MS = (3 * RECONNECT.longest + OPEN_TIMEOUT_S + 5) * 1000
 CLUSTERS = 4
 
 EN = json.loads((ROOT / "locales" / "en.json").read_text())
@@ -65,12 +66,14 @@ def reason_text(code: str) -> str:
 
 
 def max_attempts(window_s: float) -> int:
-    """Most connection attempts the backoff allows in ``window_s`` seconds, plus one of slack.
+    """Most connection attempts the page's reconnect rule allows in ``window_s`` seconds,
+    plus one of slack.
 
-    Waits start at 1 s, double, and are jittered by +/-50 %: the k-th is at least
-    0.5 * 2**k s, so n waits take at least 0.5 * (2**n - 1) s.
+    After a drop the first wait may be close to 0 s (it is spread over ``first``); every
+    later one is at least ``first`` (app/model/reconnect.py): so at most two attempts,
+    and one more per ``first`` seconds.
     """
-    return 2 + math.floor(math.log2(2 * window_s + 1))
+    return 3 + math.floor(window_s / RECONNECT.first)
 
 
 # --------------------------------------------------------------------------- a cuttable link
