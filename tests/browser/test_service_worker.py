@@ -12,7 +12,6 @@ import contextlib
 import os
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,9 +29,8 @@ from tests.support.pages import (
     open_page,
     watch,
 )
-from tests.support.site import built_site, live_env
+from tests.support.site import Served, built_site, live_env, serve
 from tools import build as site_build
-from tools.serve import make_server
 
 pytestmark = pytest.mark.browser
 
@@ -96,22 +94,6 @@ CLICK = """async () => {
 }"""
 
 
-class Site:
-    """A built site behind a server of its own, on a fixed local port (one origin for
-    two builds), that a test may stop (the network gone) or switch to another build."""
-
-    def __init__(self, root: Path, port: int = 0) -> None:
-        self.root = root
-        self._server = make_server(root, "127.0.0.1", port)
-        self.port = int(self._server.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 @pytest.fixture(scope="module")
 def python_backend() -> Iterator[Backend]:
     with Backend("python", scenario="operational") as backend:
@@ -131,15 +113,16 @@ def live_dist(python_backend: Backend, sites_dir: Path) -> Path:
 
 
 @pytest.fixture
-def site(live_dist: Path) -> Iterator[Site]:
-    served = Site(live_dist)
+def site(live_dist: Path) -> Iterator[Served]:
+    """The live site behind a server of its own, which a test may stop (no network)."""
+    served = serve(live_dist)
     yield served
     with contextlib.suppress(OSError):
-        served.stop()
+        served.close()
 
 
 @pytest.fixture
-def android(context: Any, site: Site) -> Watched:
+def android(context: Any, site: Served) -> Watched:
     """A page with the notification permission granted and Android's constructor rule."""
     return notifying_page(context, site.url, ANDROID_RULE)
 
@@ -170,7 +153,7 @@ def worker_of(page: Any) -> Any:
 
 
 def test_android_notifications_go_through_the_service_worker(
-    backend: Backend, site: Site, android: Watched
+    backend: Backend, site: Served, android: Watched
 ) -> None:
     """Permission granted, `new Notification` throwing as on Chrome for Android: watching,
     hidden, the bot goes down, and one notification is shown through the registration,
@@ -190,7 +173,7 @@ def test_android_notifications_go_through_the_service_worker(
 
 
 def test_a_notification_click_focuses_the_open_tab_or_opens_the_page(
-    backend: Backend, site: Site, android: Watched
+    backend: Backend, site: Served, android: Watched
 ) -> None:
     """Dispatched in the worker: with the tab open, the tab comes forward; with no tab
     open, the worker opens the page the notification came from, in its locale."""
@@ -216,7 +199,7 @@ def test_a_notification_click_focuses_the_open_tab_or_opens_the_page(
 
 
 def test_the_page_opens_offline_with_the_last_known_status_and_recovers(
-    backend: Backend, site: Site, context: Any, watched: Watched
+    backend: Backend, site: Served, context: Any, watched: Watched
 ) -> None:
     """Live visit; then no network at all (offline, and the site's server gone): a reload
     comes from the service worker, paints the last known status at once, says the
@@ -226,7 +209,7 @@ def test_the_page_opens_offline_with_the_last_known_status_and_recovers(
     worker_of(page)
     wait_until(page, KEPT_RUNTIME, 60_000)
     context.set_offline(True)
-    site.stop()
+    site.close()
     response = page.reload()
     assert response is not None and response.from_service_worker
     page.wait_for_selector("html[data-source='cache']", state="attached", timeout=10_000)
@@ -272,12 +255,12 @@ def test_a_new_build_replaces_what_the_worker_kept(
     a_cache = "statuspage-" + version.findall((first / "sw.js").read_text())[0]
     b_cache = "statuspage-" + version.findall((second / "sw.js").read_text())[0]
     assert a_cache != b_cache
-    a = Site(first)
+    a = serve(first)
     page = open_page(watch(context.new_page()), a.url + "/")
     worker_of(page)
     wait_until(page, f"async () => await caches.has('{a_cache}')")
-    a.stop()
-    b = Site(second, a.port)
+    a.close()
+    b = serve(second, port=a.port)
     try:
         for _ in range(2):
             page.goto(b.url + "/")
@@ -295,4 +278,4 @@ def test_a_new_build_replaces_what_the_worker_kept(
         assert not any(path.startswith("/_a/style.") and b_style.name not in path
                        for path in kept[b_cache])  # fmt: skip
     finally:
-        b.stop()
+        b.close()

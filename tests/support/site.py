@@ -65,6 +65,10 @@ class Served:
     url: str
     server: Any
 
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -75,13 +79,15 @@ def serve(
     host: str = "127.0.0.1",
     secure: bool = True,
     faults: list[tuple[str, str]] | None = None,
+    port: int = 0,
 ) -> Served:
     """Serve on 127.0.0.1; ``host`` is the name the page is opened under.
 
     On PUBLIC_HOST the page is a secure context (one of PUBLIC_PORTS) unless ``secure``
     is false. Local hosts are always secure contexts. ``faults``: see tools/serve.py.
+    ``port``: a given port on a local host (one origin for two builds in turn).
     """
-    ports = PUBLIC_PORTS if host == PUBLIC_HOST and secure else [0]
+    ports = PUBLIC_PORTS if host == PUBLIC_HOST and secure else [port]
     for port in ports:
         try:
             server = make_server(directory, "127.0.0.1", port, faults=faults)
