@@ -86,7 +86,7 @@ MARKER = "#updated"
 _HELD = frozenset((*PAINTED, MARKER))
 # The marker's messages, filled with the relative time (app.model.format.RELATIVE_UNITS)
 # by the paint script: the second says that only problem shards were kept.
-MARKER_KEYS = ("cached.marker", "cached.marker_partial")
+MARKER_KEYS = ("last_known.marker", "last_known.marker_partial")
 # What the paint script builds from storage: these tags, and attributes matching this
 # pattern (no on* handlers, no href, src or style). Anything else fails the payload.
 TAGS = (

@@ -373,7 +373,7 @@ def test_the_marker_speaks_the_pages_language(
     page.goto(url)
     assert cache_reason(page) == "shown"
     assert page.text_content("#overall-title") == title
-    before, after = t["cached.marker"].split("{ago}")
+    before, after = t["last_known.marker"].split("{ago}")
     marker = page.text_content("#updated") or ""
     assert marker.startswith(before) and marker.endswith(after)
     ago = marker[len(before) : len(marker) - len(after)]

@@ -219,7 +219,7 @@ def test_last_known_js_paints_pythons_payload_as_python_reads_it(age_s: int) -> 
         (),
         f'new Intl.RelativeTimeFormat("en", {{numeric: "auto"}}).format({-count}, "{unit}")',
     )
-    assert painted["marker"] == messages("en")["cached.marker"].replace("{ago}", ago)
+    assert painted["marker"] == messages("en")["last_known.marker"].replace("{ago}", ago)
 
 
 def test_one_relative_time_rule_on_both_sides() -> None:
