@@ -2,7 +2,7 @@
 
 Python queues commands for ``static/apply.js`` (``Command``), listens for the page's
 events (``PageKind``) and reduces the visitor's (``UiKind``, ``Action``). The JS needs the
-same names: ``for_js()`` is what tools/build.py hands it, as the JSON module
+same names: tools/build.py hands them over (``seam_for_js``), as the JSON module
 ``statuspage-seam`` that esbuild bundles into ``static/apply.js`` and
 ``static/last-known.js``. Neither script spells a command, an event kind or an action on
 its own; ``tests/unit/test_seam.py`` runs them under Node and compares what they do with
@@ -25,7 +25,6 @@ __all__ = [
     "PageAtBoot",
     "PageKind",
     "UiKind",
-    "for_js",
 ]
 
 
@@ -165,24 +164,3 @@ LOOKUP_INPUT = "guild-input"
 GRID_KEYS = ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End")
 # Tags the views draw that live in the SVG namespace.
 SVG_TAGS = ("svg", "polyline", "path")
-
-
-def for_js() -> dict[str, Any]:
-    """The seam as static/apply.js and static/last-known.js import it (JSON)."""
-    from app.model.format import RELATIVE_UNITS
-    from app.render import last_known
-
-    return {
-        "commands": [[c.spelling, c.arity] for c in Command],
-        "hostCalls": {c.name: c.value for c in HostCall},
-        "uiKinds": [k.value for k in UiKind],
-        "needsShard": [k.value for k in UiKind if k.needs_shard],
-        "preventDefault": [k.value for k in PageKind if k.prevents_default],
-        "silent": [k.value for k in PageKind if not k.reaches_python],
-        "actions": {a.name: a.value for a in Action},
-        "lookupInput": LOOKUP_INPUT,
-        "gridKeys": list(GRID_KEYS),
-        "svgTags": list(SVG_TAGS),
-        "relativeUnits": [list(unit) for unit in RELATIVE_UNITS],
-        "lastKnown": last_known.for_js(),
-    }

@@ -40,14 +40,18 @@ import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import seam  # noqa: E402
 from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
+from app.model.format import RELATIVE_UNITS  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 from app.model.mock_policy import MockPolicy  # noqa: E402
+from app.model.vocabulary import OverallStatus  # noqa: E402
+from app.render import last_known  # noqa: E402
 from tools import artwork, bytecode_cache  # noqa: E402
 from tools.lazy_imports import (  # noqa: E402
     BUNDLE_PATCHES,
@@ -743,11 +747,43 @@ def minified_js(source: bytes) -> bytes:
 PAGE_MODULES = ("static/apply.js", "static/last-known.js")
 
 
+def seam_for_js() -> dict[str, Any]:
+    """What static/apply.js and static/last-known.js import as ``statuspage-seam``: the
+    seam's vocabulary (app/seam.py), the relative-time rule and what the last known
+    status's paint script must know (app/render/last_known.py)."""
+    return {
+        "commands": [[c.spelling, c.arity] for c in seam.Command],
+        "hostCalls": {c.name: c.value for c in seam.HostCall},
+        "uiKinds": [k.value for k in seam.UiKind],
+        "needsShard": [k.value for k in seam.UiKind if k.needs_shard],
+        "preventDefault": [k.value for k in seam.PageKind if k.prevents_default],
+        "silent": [k.value for k in seam.PageKind if not k.reaches_python],
+        "actions": {a.name: a.value for a in seam.Action},
+        "lookupInput": seam.LOOKUP_INPUT,
+        "gridKeys": list(seam.GRID_KEYS),
+        "svgTags": list(seam.SVG_TAGS),
+        "relativeUnits": [list(unit) for unit in RELATIVE_UNITS],
+        "lastKnown": {
+            "key": last_known.STORAGE_KEY,
+            "format": last_known.FORMAT,
+            "maxAgeMs": last_known.MAX_AGE_MS,
+            "futureSlackMs": last_known.FUTURE_SLACK_MS,
+            "regions": [key[1:] for key in last_known.PAINTED],
+            "htmlAttrs": list(last_known.HTML_ATTRS),
+            "marker": last_known.MARKER[1:],
+            "markerKeys": list(last_known.MARKER_KEYS),
+            "statuses": [s.value for s in OverallStatus],
+            "tags": list(last_known.TAGS),
+            "attrPattern": last_known.ATTR_PATTERN,
+        },
+    }
+
+
 def page_script(logical: str) -> bytes:
     """``logical`` (one of PAGE_MODULES) bundled, minified, with the seam built in."""
     with tempfile.TemporaryDirectory() as work:
         seam_json = Path(work) / "seam.json"
-        seam_json.write_text(json.dumps(seam.for_js()), encoding="utf-8")
+        seam_json.write_text(json.dumps(seam_for_js()), encoding="utf-8")
         result = subprocess.run(
             [
                 str(ROOT / "node_modules" / ".bin" / "esbuild"),

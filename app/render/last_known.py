@@ -5,7 +5,7 @@ After a render of live data, ``snapshot_payload`` turns what is on screen (the v
 ``static/last-known.js`` stores in ``localStorage`` and, on the next visit, paints
 before Python starts. It is the view's own trees, not a second drawing of them: the
 script is a generic builder that knows no tile, and what it needs to know (the storage
-key, the format, the regions, the tags it accepts) it reads from ``for_js()``.
+key, the format, the regions, the tags it accepts) the build hands it from here.
 
 Repeated shapes are stored once. A small child whose shape (tag, attribute names,
 whether it has text, its children's shapes) occurs more than once under its parent, like
@@ -51,8 +51,6 @@ __all__ = [
     "MARKER_KEYS",
     "PAINTED",
     "LastKnownPaint",
-    "expand",
-    "for_js",
     "snapshot_payload",
 ]
 
@@ -119,23 +117,6 @@ _TEMPLATE_NODES = 8
 # A repeated value is stored once when it is at least this long (an index costs a few
 # characters too).
 _INTERN_MIN = 4
-
-
-def for_js() -> dict[str, Any]:
-    """What static/last-known.js needs to know (``app.seam.for_js`` hands it over)."""
-    return {
-        "key": STORAGE_KEY,
-        "format": FORMAT,
-        "maxAgeMs": MAX_AGE_MS,
-        "futureSlackMs": FUTURE_SLACK_MS,
-        "regions": [key[1:] for key in PAINTED],
-        "htmlAttrs": list(HTML_ATTRS),
-        "marker": MARKER[1:],
-        "markerKeys": list(MARKER_KEYS),
-        "statuses": [s.value for s in OverallStatus],
-        "tags": list(TAGS),
-        "attrPattern": ATTR_PATTERN,
-    }
 
 
 Shape = tuple[str, tuple[str, ...], bool, tuple["Shape", ...]]
@@ -379,44 +360,6 @@ def snapshot_payload(
         return text if len(text) <= budget else None
     finally:
         encoder.end()
-
-
-def expand(payload: Mapping[str, Any]) -> dict[str, El]:
-    """The regions a payload paints, as ``El`` trees (keys left empty): what
-    static/last-known.js builds from it, written in Python for tests and tools."""
-    strings: list[str] = payload["strings"]
-    templates: list[list[Any]] = payload["templates"]
-
-    def fill(template: list[Any], values: list[Any], at: int) -> tuple[El, int]:
-        tag, names, text, child_templates = template
-        attrs = []
-        for name, fixed in names:
-            if fixed is None:
-                fixed, at = _value(values[at], strings), at + 1
-            attrs.append((name, fixed))
-        if text == 0:
-            text, at = _value(values[at], strings), at + 1
-        children = []
-        for child_template in child_templates:
-            child, at = fill(child_template, values, at)
-            children.append(child)
-        return El(tag, "", tuple(attrs), text, tuple(children)), at
-
-    def build(node: list[Any]) -> El:
-        if isinstance(node[0], int):
-            return fill(templates[node[0]], node[1:], 0)[0]
-        tag, attrs, text, children = node
-        return El(tag, "", tuple(attrs.items()), text, tuple(build(c) for c in children))
-
-    regions = {}
-    for element_id, attrs, text, children in payload["regions"]:
-        kids = tuple(build(c) for c in children or [])
-        regions[element_id] = El("region", "", tuple(attrs.items()), text, kids)
-    return regions
-
-
-def _value(value: str | int, strings: list[str]) -> str:
-    return strings[value] if isinstance(value, int) else value
 
 
 class LastKnownPaint:

@@ -23,7 +23,7 @@ from typing import Any
 
 from tests.support.paths import ROOT
 
-__all__ = ["page_html", "page_script", "run_in_page"]
+__all__ = ["page_html", "page_script", "run_in_page", "seam_for_js"]
 
 _RUNNER = r"""
 import { readFileSync } from "node:fs";
@@ -57,13 +57,23 @@ def page_html(config: Mapping[str, Any], messages: Mapping[str, str], lang: str 
     return re.sub(r"\{\{[^}]*\}\}", "", out)
 
 
+def _build() -> Any:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import tools.build
+
+    return tools.build
+
+
 @functools.cache
 def page_script(logical: str) -> str:
     """``logical`` (``static/apply.js``, ``static/last-known.js``) as the build ships it."""
-    sys.path.insert(0, str(ROOT))
-    from tools.build import page_script as build_page_script
+    return str(_build().page_script(logical).decode())
 
-    return build_page_script(logical).decode()
+
+def seam_for_js() -> dict[str, Any]:
+    """The JSON module ``statuspage-seam`` the build bundles into those scripts."""
+    return dict(_build().seam_for_js())
 
 
 def run_in_page(

@@ -23,14 +23,13 @@ from app.render.last_known import (
     FORMAT,
     PAINTED,
     LastKnownPaint,
-    expand,
     snapshot_payload,
 )
 from app.render.page import PageView
 from app.render.vdom import El
 from tests.support import NOW, RecordingBrowser, english, make_controller
 from tests.support import grid_ack as ack
-from tests.support.trees import as_next_visit, same_tree
+from tests.support.trees import as_next_visit, expand, same_tree
 
 HOSTILE = "<img src=x onerror=\"window.__pwned='img'\">"
 

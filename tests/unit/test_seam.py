@@ -19,7 +19,7 @@ from app.model.page_state import PageState, SourceKind
 from app.model.snapshot import Snapshot, parse_ack
 from app.model.ui_state import UiState
 from app.ports import UiEvent
-from app.render.last_known import FORMAT, PAINTED, STORAGE_KEY, expand, snapshot_payload
+from app.render.last_known import FORMAT, PAINTED, STORAGE_KEY, snapshot_payload
 from app.render.page import PageView
 from app.runtime.worker_host import WorkerHost
 from app.seam import (
@@ -30,11 +30,11 @@ from app.seam import (
     PageAtBoot,
     PageKind,
     UiKind,
-    for_js,
 )
 from tests.support import NOW, RecordingBrowser, english, make_controller, messages
 from tests.support import grid_ack as ack
-from tests.support.node import page_html, run_in_page
+from tests.support.node import page_html, run_in_page, seam_for_js
+from tests.support.trees import expand
 
 APPLY = "static/apply.js"
 LAST_KNOWN = "static/last-known.js"
@@ -142,7 +142,7 @@ def test_the_controller_listens_for_the_declared_kinds_once_each() -> None:
 
 
 def test_the_seam_handed_to_js_is_json() -> None:
-    seam = for_js()
+    seam = seam_for_js()
     assert json.loads(json.dumps(seam)) == seam
     assert seam["commands"] == [[c.spelling, c.arity] for c in Command]
 
@@ -224,7 +224,7 @@ def test_last_known_js_paints_pythons_payload_as_python_reads_it(age_s: int) -> 
 
 def test_one_relative_time_rule_on_both_sides() -> None:
     """The table last-known.js reads is the one ``relative_unit`` follows."""
-    assert for_js()["relativeUnits"] == [list(u) for u in RELATIVE_UNITS]
+    assert seam_for_js()["relativeUnits"] == [list(u) for u in RELATIVE_UNITS]
     assert [relative_unit(s) for s in (59, 60, 3599, 3600)] == [
         (59, "second"),
         (1, "minute"),
