@@ -7,6 +7,9 @@
 // "statuspage:python-started"; from then on the page is Python's), or "failed".
 // It never touches data-status: a download that stalls is the visitor's link, not the bot.
 //
+// Until then the controls only Python serves are marked as waiting, and the lookup
+// field keeps what is typed (see "the controls" below).
+//
 // Loaded in the head after the preload links (it reads them) and before PyScript's module
 // (so that module's error event is seen). Messages come from #statuspage-messages.
 (() => {
