@@ -110,10 +110,10 @@ function render() {
 // Until Python runs, the controls only it serves (every [data-action] but the theme
 // toggle, which static/theme.js serves meanwhile) wait for it: aria-disabled, described
 // by #controls-waiting ("Available once the page has started"). index.html marks its
-// own; this marks the ones the last known status painted (static/cached-paint.js), and
+// own; this marks the ones the last known status painted (static/last-known.js), and
 // releases them all when Python starts. After a failed boot style.css hides them.
 const WAITING = "controls-waiting";
-const PYTHONS_CONTROLS = '[data-action]:not([data-action="theme"])';
+const PYTHONS_CONTROLS = "[data-action]:not(#theme-toggle)";
 const describedBy = node => (node.getAttribute("aria-describedby") ?? "").split(/\s+/)
   .filter(id => id && id !== WAITING);
 

@@ -28,7 +28,7 @@ from app.model.format import FallbackFormatter
 from app.model.page_state import PageState, SourceKind
 from app.model.snapshot import Snapshot, parse_ack
 from app.model.ui_state import UiState
-from app.render.cached import snapshot_payload
+from app.render.last_known import STORAGE_KEY, snapshot_payload
 from app.render.page import PageView
 from tests.support import ROOT, english, messages
 from tests.support.controls import (
@@ -77,7 +77,7 @@ def waiting_page(watched: Watched, url: str) -> dict[str, Any]:
 
 
 def pythons(state: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in state["controls"] if c["action"] != "theme"]
+    return [c for c in state["controls"] if c["id"] != "theme-toggle"]
 
 
 def is_waiting(control: dict[str, Any]) -> bool:
@@ -110,7 +110,7 @@ def test_controls_wait_marked_while_python_downloads_then_work(
     assert page.get_attribute("#problems-only", "aria-pressed") == "false"
 
     # The theme toggle is not Python's: it works now, and says so.
-    (theme,) = [c for c in state["controls"] if c["action"] == "theme"]
+    (theme,) = [c for c in state["controls"] if c["id"] == "theme-toggle"]
     assert not is_waiting(theme) and state["theme"] is None
     page.click("#theme-toggle")
     state = in_page(page, CONTROLS)
@@ -152,7 +152,7 @@ def test_controls_wait_marked_while_python_downloads_then_work(
     watched.assert_clean()
 
 
-def cached_payload(site: Path) -> str:
+def last_known_payload(site: Path) -> str:
     """The last known status as a live visit to ``site`` would have stored it just now:
     mock/degraded.json rendered by the page's own view (with fold and filter buttons)."""
     html = (site / "index.html").read_text(encoding="utf-8")
@@ -173,10 +173,10 @@ def cached_payload(site: Path) -> str:
 def test_controls_the_last_known_status_painted_wait_too(held: Served, watched: Watched) -> None:
     """A returning visit paints the last known status before Python (fold and legend
     buttons among it): those wait like the page's own, and are live once Python runs."""
-    seed = json.dumps(cached_payload(held.root))
-    watched.page.add_init_script(f"localStorage.setItem('statuspage-last', {seed});")
+    seed = json.dumps(last_known_payload(held.root))
+    watched.page.add_init_script(f"localStorage.setItem({json.dumps(STORAGE_KEY)}, {seed});")
     state = waiting_page(watched, f"{held.url}/?scenario=degraded")
-    assert watched.page.evaluate("window.statuspageCache.shown") is True
+    assert watched.page.evaluate("window.statuspageLastKnown.shown") is True
     painted = {c["action"] for c in pythons(state)}
     assert {"fold", "filter-state"} <= painted, painted
     assert all(is_waiting(c) for c in pythons(state)), pythons(state)

@@ -267,7 +267,7 @@ class EngineChecks:
         engine.wait("return document.readyState !== 'loading'", 30)
         state = engine.eval(CONTROLS)
         assert state["boot"] == "loading", state
-        pythons = [c for c in state["controls"] if c["action"] != "theme"]
+        pythons = [c for c in state["controls"] if c["id"] != "theme-toggle"]
         assert {c["id"] for c in pythons} >= set(PYTHONS_CONTROLS)
         for control in pythons:
             assert control["disabled"] == "true", control
@@ -291,7 +291,7 @@ class EngineChecks:
         state = engine.eval(CONTROLS)
         assert not any(WAITING_ID in (c["describedby"] or "") for c in state["controls"])
         assert not any(
-            c["disabled"] for c in state["controls"] if c["action"] not in ("watch", "theme")
+            c["disabled"] for c in state["controls"] if c["id"] not in ("watch", "theme-toggle")
         )
         found = engine.eval(
             "return [...document.querySelectorAll('[data-found]')].map(e => e.dataset.shardId)"
@@ -314,7 +314,7 @@ class EngineChecks:
         engine.open(stalled_site.url + "/")
         engine.wait("return document.documentElement.dataset.boot === 'failed'", 60)
         state = engine.eval(CONTROLS)
-        pythons = [c for c in state["controls"] if c["action"] != "theme"]
+        pythons = [c for c in state["controls"] if c["id"] != "theme-toggle"]
         assert {c["id"] for c in pythons} >= set(PYTHONS_CONTROLS)
         assert not any(c["shown"] for c in pythons), pythons
         assert state["lookup"]["shown"] is False
