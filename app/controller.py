@@ -30,7 +30,7 @@ from app.model.snapshot import AckRejected, parse_ack
 from app.model.ui_state import UiState
 from app.model.watch import Permission, Watch
 from app.painter import Painter
-from app.ports import BrowserPort, SourceFactory
+from app.ports import BrowserPort, SourceFactory, UiEvent
 from app.reducer import (
     AskNotifications,
     Copied,
@@ -49,7 +49,7 @@ from app.reducer import (
 )
 from app.render.page import PageView
 from app.render.report import diagnostics_report
-from app.seam import LOOKUP_INPUT, PageKind, UiKind
+from app.seam import LOOKUP_INPUT, Action, PageKind, UiKind
 from app.transport.source import SourceUnavailable, StatusSource
 from app.watcher import Watcher
 
@@ -137,7 +137,10 @@ class Controller:
         b.listen("document", PageKind.SUBMIT, self._on_ui_event)
         search = b.location().search
         guild = b.query_param("guild")
-        if guild:
+        # Typed into the lookup field before Python ran: the field keeps it, and it is
+        # answered below as if typed now (taking the place of ``?guild=``).
+        typed = b.typed_lookup().strip()
+        if guild and not typed:
             b.set_input_value(LOOKUP_INPUT, guild)
         self.ui = UiState(
             theme=b.stored_theme(),
@@ -147,6 +150,8 @@ class Controller:
             # The remembered choice counts only with the permission granted now.
             watch=Watch(b.stored_watch(), Permission.parse(b.notification_permission())),
         )
+        if typed:
+            self.dispatch(UiEvent(UiKind.INPUT, action=Action.LOOKUP, value=typed))
         self._follow_watch()
         self.paint()
 

@@ -143,6 +143,7 @@ class PageAtBoot(TypedDict):
     watch: bool  # remembered: watching for changes
     notifications: str  # the permission: granted, denied, default or unsupported
     lastKnown: bool  # static/last-known.js painted the last known status
+    lookup: str  # the lookup field's value: what was typed before Python ran, or ""
 
 
 class EventDescription(TypedDict):

@@ -134,8 +134,8 @@ function boot() {
   document.dispatchEvent(new Event("statuspage:python-started"));
   registerWhenShown();
   const text = id => document.getElementById(id)?.textContent ?? "null";
-  let theme = null;
-  try { theme = localStorage.getItem(THEME_KEY); } catch (_) { /* storage disabled */ }
+  // As static/theme.js applied it: the stored choice, or one made before Python ran.
+  const theme = document.documentElement.dataset.theme;
   return JSON.stringify({
     config: JSON.parse(text("statuspage-config")),
     messages: JSON.parse(text("statuspage-messages")),
@@ -152,6 +152,7 @@ function boot() {
     watch: storedWatch(),
     notifications: notificationPermission(),
     lastKnown: Boolean(window.statuspageLastKnown?.shown),
+    lookup: document.getElementById(lookupInput)?.value ?? "",  // typed before Python ran
   });
 }
 

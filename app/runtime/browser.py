@@ -62,6 +62,7 @@ class Browser:
         self._visible: bool = page["visible"]
         self._online: bool = page["online"]
         self._theme: str | None = page["theme"]
+        self._typed_lookup: str = page["lookup"]
         self._title: str | None = None
         self._queue: list[list[Any]] = []
         self._flush_soon: Any = None
@@ -211,6 +212,10 @@ class Browser:
 
     def set_input_value(self, element_id: str, value: str) -> None:
         self._send(Command.SET_VALUE, element_id, value)
+
+    def typed_lookup(self) -> str:
+        """What the lookup field held at boot: typed before Python ran ("" if nothing)."""
+        return self._typed_lookup
 
     def scroll_to_shard(self, shard_id: int) -> None:
         self._send(Command.SCROLL_TO_SHARD, int(shard_id))

@@ -24,6 +24,15 @@ import pytest
 
 from tests.support import ROOT
 from tests.support.backends import Backend
+from tests.support.controls import (
+    CONTROLS,
+    ENTER,
+    HELD_RUNTIME,
+    PYTHONS_CONTROLS,
+    THEME,
+    WAITING_ID,
+    type_lookup,
+)
 from tests.support.engines import Engine, EngineName, missing, start_engine
 from tests.support.pages import HIDE, JS_STATE_NAMES, SHOW
 from tests.support.site import FAST_FAIL, Served, built_site, serve, serve_live
@@ -106,6 +115,14 @@ def node_site(node_backend: Backend, sites_dir: Path) -> Iterator[Served]:
 def stalled_site(sites_dir: Path) -> Iterator[Served]:
     """The mock site built with short boot limits, behind a server whose wasm never ends."""
     served = serve(built_site(sites_dir, **FAST_FAIL), faults=[("*/pyodide.asm.wasm", "stall")])
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def held_site(sites_dir: Path) -> Iterator[Served]:
+    """The preview site behind a server that holds the runtime's wasm until released."""
+    served = serve(built_site(sites_dir, STATUSPAGE_MOCK="always"), faults=[HELD_RUNTIME])
     yield served
     served.close()
 
@@ -237,6 +254,79 @@ class EngineChecks:
         assert engine.eval(text % "'overall-title'") == en["boot.failed"]
         assert engine.eval(text % "'overall-detail'") == en["boot.reason.download-stalled"]
         assert engine.eval(text % "'boot-reload'").strip() == en["boot.reload"]
+
+    def test_controls_wait_marked_while_python_downloads_then_work(
+        self, engine: Engine, held_site: Served
+    ) -> None:
+        """While the wasm is held: Python's controls are marked as waiting, the theme
+        toggle works, a lookup typed and entered stays and says when it is answered.
+        Once Python runs: the marks are gone, the lookup is answered without pressing
+        anything, and the controls work."""
+        en = json.loads((ROOT / "locales" / "en.json").read_text(encoding="utf-8"))
+        engine.open(f"{held_site.url}/?scenario=degraded")
+        engine.wait("return document.readyState !== 'loading'", 30)
+        state = engine.eval(CONTROLS)
+        assert state["boot"] == "loading", state
+        pythons = [c for c in state["controls"] if c["id"] != "theme-toggle"]
+        assert {c["id"] for c in pythons} >= set(PYTHONS_CONTROLS)
+        for control in pythons:
+            assert control["disabled"] == "true", control
+            assert WAITING_ID in control["describedby"].split(), control
+        assert state["waiting"] == en["boot.controls_waiting"]
+        engine.eval(THEME)
+        state = engine.eval(CONTROLS)
+        assert state["themePressed"] == ("true" if state["theme"] == "dark" else "false")
+        chosen = state["theme"]
+        assert chosen in ("dark", "light")
+        engine.eval(type_lookup(str(RECONNECTING_GUILD)))
+        assert engine.eval(ENTER) is True  # the submission was prevented: no navigation
+        state = engine.eval(CONTROLS)
+        assert engine.eval("return window.stayed === true")
+        assert state["field"] == str(RECONNECTING_GUILD)
+        assert state["result"] == en["lookup.until_started"]
+        assert state["search"] == "?scenario=degraded" and state["boot"] == "loading"
+
+        held_site.release_held()
+        engine.wait(READY, BOOT_TIMEOUT_S)
+        state = engine.eval(CONTROLS)
+        assert not any(WAITING_ID in (c["describedby"] or "") for c in state["controls"])
+        assert not any(
+            c["disabled"] for c in state["controls"] if c["id"] not in ("watch", "theme-toggle")
+        )
+        found = engine.eval(
+            "return [...document.querySelectorAll('[data-found]')].map(e => e.dataset.shardId)"
+        )
+        assert found == ["1"]
+        assert f"guild={RECONNECTING_GUILD}" in state["search"]
+        assert state["theme"] == chosen and engine.eval("return window.stayed === true")
+        engine.eval("document.getElementById('problems-only').click(); return true;")
+        engine.wait(
+            "return document.getElementById('problems-only').getAttribute('aria-pressed')"
+            " === 'true'",
+            10,
+        )
+
+    def test_after_a_failed_boot_pythons_controls_are_hidden_the_rest_works(
+        self, engine: Engine, stalled_site: Served
+    ) -> None:
+        """Once the page says it could not start, Python's controls and the lookup are
+        gone; the language links and the theme toggle remain, and the toggle works."""
+        engine.open(stalled_site.url + "/")
+        engine.wait("return document.documentElement.dataset.boot === 'failed'", 60)
+        state = engine.eval(CONTROLS)
+        pythons = [c for c in state["controls"] if c["id"] != "theme-toggle"]
+        assert {c["id"] for c in pythons} >= set(PYTHONS_CONTROLS)
+        assert not any(c["shown"] for c in pythons), pythons
+        assert state["lookup"]["shown"] is False
+        shown_links = engine.eval(
+            "return [...document.querySelectorAll('a[data-locale]')]"
+            ".filter(a => a.getClientRects().length > 0).length"
+        )
+        assert shown_links == 4
+        before = state["theme"]
+        engine.eval(THEME)
+        after = engine.eval(CONTROLS)
+        assert after["theme"] in ("dark", "light") and after["theme"] != before
 
     def test_the_watch_control_appears_and_follows_the_engines_permission(
         self, engine: Engine, mock_site: Served

@@ -66,7 +66,8 @@ class RecordingBrowser:
     theme; ``permission``: ``Notification.permission`` at boot (granted, denied, default,
     unsupported) and ``answer``: what the visitor answers when asked; ``last_known``:
     whether the paint script showed the last known status; ``clipboard_works``: what the
-    Clipboard API's promise resolves to.
+    Clipboard API's promise resolves to; ``typed``: what the lookup field held when
+    Python started (typed before it ran).
     """
 
     def __init__(
@@ -84,6 +85,7 @@ class RecordingBrowser:
         answer: str = "granted",
         last_known: bool = False,
         clipboard_works: bool = True,
+        typed: str = "",
     ) -> None:
         self.href = url
         for name, value in (query or {}).items():
@@ -98,6 +100,7 @@ class RecordingBrowser:
         self.answer = answer
         self.last_known = last_known
         self.clipboard_works = clipboard_works
+        self.typed = typed
         # What was asked of the page, in order: every command, and the flushed batches.
         self.commands: list[list[Any]] = []
         self.batches: list[list[list[Any]]] = []
@@ -182,6 +185,9 @@ class RecordingBrowser:
 
     def stored_theme(self) -> str | None:
         return self.theme
+
+    def typed_lookup(self) -> str:
+        return self.typed
 
     def prefers_dark(self) -> bool:
         return self.dark

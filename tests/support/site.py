@@ -69,6 +69,10 @@ class Served:
     def port(self) -> int:
         return int(self.server.server_address[1])
 
+    def release_held(self) -> None:
+        """Send what the ``hold`` fault holds (tools/serve.py), and every later request."""
+        self.server.release_held()
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
