@@ -226,7 +226,10 @@ function describe(event, target, id) {
 // Where event descriptions go: one Python callable for the life of the page.
 function connect(callback) { sink = callback; }
 
-// One listener per (target, kind), under an id chosen by Python.
+// One listener per (target, kind), under an id chosen by Python. Python registers all of
+// them in its first batch: the first one tells the page that its controls are served
+// (static/boot-status.js releases them; the rest are added in the same task, before any
+// event can arrive).
 function listen(id, target, kind) {
   const node = target === "window" ? window : document;
   const handler = event => {
@@ -235,6 +238,7 @@ function listen(id, target, kind) {
   };
   node.addEventListener(kind, handler);
   listeners.set(id, () => node.removeEventListener(kind, handler));
+  if (listeners.size === 1) document.dispatchEvent(new Event("statuspage:python-listening"));
 }
 
 function unlisten(id) {

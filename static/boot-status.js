@@ -111,7 +111,7 @@ function render() {
 // toggle, which static/theme.js serves meanwhile) wait for it: aria-disabled, described
 // by #controls-waiting ("Available once the page has started"). index.html marks its
 // own; this marks the ones the last known status painted (static/last-known.js), and
-// releases them all when Python starts. After a failed boot style.css hides them.
+// releases them all when Python listens. After a failed boot style.css hides them.
 const WAITING = "controls-waiting";
 const PYTHONS_CONTROLS = "[data-action]:not(#theme-toggle)";
 const describedBy = node => (node.getAttribute("aria-describedby") ?? "").split(/\s+/)
@@ -158,8 +158,10 @@ else markWaiting();
 
 // Python has started: the overall area goes back to what the HTML had ("Connecting…"),
 // which is what Python's first render expects to replace; its controls are live.
+// Python's controls are live once it listens (apply.js, its first listener), a moment
+// after it started: released then, a press in between is not lost.
+document.addEventListener("statuspage:python-listening", releaseControls);
 document.addEventListener("statuspage:python-started", () => {
-  releaseControls();
   if (phase === "running") return;
   stats.startedMs = performance.now();
   clearInterval(timer);
