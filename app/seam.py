@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 __all__ = [
     "GRID_KEYS",
     "LOOKUP_INPUT",
+    "LOOKUP_KIND",
     "SVG_TAGS",
     "Action",
     "Command",
@@ -158,8 +159,9 @@ class EventDescription(TypedDict):
     ui: dict[str, Any] | None  # UiKind events: app.ports.UiEvent's fields
 
 
-# The find-my-shard field, by element id: its input events carry Action.LOOKUP.
+# The find-my-shard field, by element id, and its events that carry Action.LOOKUP.
 LOOKUP_INPUT = "guild-input"
+LOOKUP_KIND = UiKind.INPUT
 # Keys that move between shards in a grid (app/reducer.py): the main thread keeps them
 # from scrolling the page.
 GRID_KEYS = ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End")

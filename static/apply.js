@@ -4,7 +4,8 @@
 // calls, event kinds, actions) is app/seam.py's, handed over by the build as the JSON
 // module "statuspage-seam"; esbuild bundles this file into one classic script.
 import {
-  actions, commands, gridKeys, hostCalls, lookupInput, needsShard, preventDefault, silent, uiKinds,
+  actions, commands, gridKeys, hostCalls, lookupInput, lookupKind, needsShard, preventDefault, silent,
+  uiKinds,
 } from "statuspage-seam";
 import { element } from "./element.js";
 
@@ -129,6 +130,8 @@ function recordRender(kind, ms, proxies) {
 // descriptions sent to one sink (connect), and preventDefault() is done here, since a
 // handler in a worker runs after the event has been dispatched.
 
+let lookupAtBoot = "";
+
 function boot() {
   // Python's first call: it has started (static/boot-status.js stops its start timer).
   document.dispatchEvent(new Event("statuspage:python-started"));
@@ -152,7 +155,8 @@ function boot() {
     watch: storedWatch(),
     notifications: notificationPermission(),
     lastKnown: Boolean(window.statuspageLastKnown?.shown),
-    lookup: document.getElementById(lookupInput)?.value ?? "",  // typed before Python ran
+    // Typed before Python ran (answered at start; what is typed until it listens, too).
+    lookup: (lookupAtBoot = document.getElementById(lookupInput)?.value ?? ""),
   });
 }
 
@@ -239,6 +243,11 @@ function listen(id, target, kind) {
   node.addEventListener(kind, handler);
   listeners.set(id, () => node.removeEventListener(kind, handler));
   if (listeners.size === 1) document.dispatchEvent(new Event("statuspage:python-listening"));
+  // Typed between boot() and now: Python has only what boot() read; it hears the rest.
+  const field = document.getElementById(lookupInput);
+  if (kind === lookupKind && field && field.value !== lookupAtBoot) {
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
 }
 
 function unlisten(id) {

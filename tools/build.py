@@ -760,6 +760,7 @@ def seam_for_js() -> dict[str, Any]:
         "silent": [k.value for k in seam.PageKind if not k.reaches_python],
         "actions": {a.name: a.value for a in seam.Action},
         "lookupInput": seam.LOOKUP_INPUT,
+        "lookupKind": seam.LOOKUP_KIND.value,
         "gridKeys": list(seam.GRID_KEYS),
         "svgTags": list(seam.SVG_TAGS),
         "relativeUnits": [list(unit) for unit in RELATIVE_UNITS],

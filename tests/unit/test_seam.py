@@ -23,6 +23,8 @@ from app.render.last_known import FORMAT, PAINTED, STORAGE_KEY, snapshot_payload
 from app.render.page import PageView
 from app.runtime.worker_host import WorkerHost
 from app.seam import (
+    LOOKUP_INPUT,
+    LOOKUP_KIND,
     Action,
     Command,
     EventDescription,
@@ -251,3 +253,28 @@ def test_a_payload_with_a_tag_python_never_draws_shows_nothing() -> None:
         **{STORAGE_KEY: json.dumps(data)},
     )
     assert result == {"reason": "invalid", "source": None, "painted": 0}
+
+
+TYPED_UNTIL_LISTENING = """(() => {
+  const field = document.getElementById("%(field)s");
+  field.value = "%(at_boot)s";
+  window.statuspage.boot();
+  field.value = "%(later)s";  // typed after boot() read the field, before Python listens
+  const seen = [];
+  window.statuspage.connect(description => seen.push(JSON.parse(description).ui));
+  window.statuspage.run(JSON.stringify([["listen", 1, "document", "%(kind)s"]]));
+  return seen;
+})()"""
+
+
+@pytest.mark.parametrize(("later", "heard"), [("4567", [("lookup", "4567")]), ("123", [])])
+def test_what_is_typed_before_python_listens_reaches_it(
+    later: str, heard: list[tuple[str, str]]
+) -> None:
+    """boot() reports the lookup field's text; what the visitor typed after that, before
+    Python's listener existed, is sent as soon as it listens (and nothing if unchanged)."""
+    seen = in_page(
+        TYPED_UNTIL_LISTENING
+        % {"field": LOOKUP_INPUT, "at_boot": "123", "later": later, "kind": LOOKUP_KIND.value}
+    )
+    assert [(ui["action"], ui["value"]) for ui in seen] == heard
