@@ -7,7 +7,8 @@ Reads the STATUSPAGE_* environment variables (see README), then writes:
     dist/index.html, dist/{de,fr,es}/index.html, dist/404.html   one page per locale
     dist/_r/pyodide-<version>-<hash>/   Pyodide core from the npm package, its standard
                                     library with bytecode for what boot imports
-    dist/_r/pyscript-<version>/     PyScript from @pyscript/core (versioned path)
+    dist/_r/pyscript-<version>-<hash>/   PyScript from @pyscript/core, patched by
+                                    tools/csp_patches.py
     dist/_a/<name>.<hash>.<ext>     app bundle (app/ + pinned wheels, as bytecode), CSS, JS
                                     (content-hashed)
     dist/mock/<scenario>.json       preview data
@@ -47,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 from app.model.mock_policy import MockPolicy  # noqa: E402
-from tools import artwork, bytecode_cache  # noqa: E402
+from tools import artwork, bytecode_cache, csp_patches  # noqa: E402
+from tools.csp_patches import TRUSTED_TYPES_POLICY, patched_files  # noqa: E402
 from tools.lazy_imports import (  # noqa: E402
     BUNDLE_PATCHES,
     PATCHES,
@@ -247,26 +249,37 @@ class Site:
     def copy_runtime(self, stdlib: bytes, stdlib_rest: bytes) -> tuple[str, str]:
         """The runtime under versioned paths: the boot archive replaces
         python_stdlib.zip, the rest of the standard library sits beside it (fetched only
-        on a lazy import), and the lock file keeps only what boot reads of it."""
-        stdlib_hash = hashlib.sha256(stdlib + stdlib_rest).hexdigest()[:10]
-        pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}-{stdlib_hash}"
-        target = self.out / pyodide_dir.lstrip("/")
-        target.mkdir(parents=True, exist_ok=True)
-        for name in PYODIDE_FILES:
-            if name == "python_stdlib.zip":
-                (target / name).write_bytes(stdlib)
-            elif name == "pyodide-lock.json":
-                (target / name).write_text(boot_lock_file(ROOT / "node_modules" / "pyodide" / name))
-            else:
-                shutil.copy2(ROOT / "node_modules" / "pyodide" / name, target / name)
-        (target / STDLIB_REST).write_bytes(stdlib_rest)
-        pyscript_dir = f"/_r/pyscript-{npm_version('@pyscript/core')}"
-        target = self.out / pyscript_dir.lstrip("/")
-        target.mkdir(parents=True, exist_ok=True)
-        source = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
-        for path in source.iterdir():
-            if path.suffix in (".js", ".css"):
-                shutil.copy2(path, target / path.name)
+        on a lazy import), and the lock file keeps only what boot reads of it.
+
+        Pyodide's and PyScript's files as tools/csp_patches.py patches them; each
+        directory's hash covers what it serves, so a changed patch is a new immutable
+        path."""
+        modules = ROOT / "node_modules"
+        pyscript_dist = modules / "@pyscript" / "core" / "dist"
+        pyscript_names = sorted(
+            p.name for p in pyscript_dist.iterdir() if p.suffix in (".js", ".css")
+        )
+        files = patched_files(
+            modules,
+            [f"pyodide/{name}" for name in PYODIDE_FILES]
+            + [f"@pyscript/core/dist/{name}" for name in pyscript_names],
+        )
+        files["pyodide/python_stdlib.zip"] = stdlib
+        files["pyodide/pyodide-lock.json"] = boot_lock_file(
+            modules / "pyodide" / "pyodide-lock.json"
+        ).encode()
+        files[f"pyodide/{STDLIB_REST}"] = stdlib_rest
+        pyodide = {k: v for k, v in files.items() if k.startswith("pyodide/")}
+        pyscript = {k: v for k, v in files.items() if k.startswith("@pyscript/")}
+        pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}-{csp_patches.digest(pyodide)}"
+        pyscript_dir = (
+            f"/_r/pyscript-{npm_version('@pyscript/core')}-{csp_patches.digest(pyscript)}"
+        )
+        for directory, served in ((pyodide_dir, pyodide), (pyscript_dir, pyscript)):
+            target = self.out / directory.lstrip("/")
+            target.mkdir(parents=True, exist_ok=True)
+            for path, content in served.items():
+                (target / path.rsplit("/", 1)[1]).write_bytes(content)
         return pyodide_dir, pyscript_dir
 
 
@@ -552,14 +565,20 @@ REVALIDATE = "public, max-age=0, must-revalidate"
 def content_security_policy(config: Config) -> str:
     """Only our origin, the configured API and WebSocket origins, and what Pyodide needs.
 
-    'wasm-unsafe-eval' lets Pyodide compile its WebAssembly. 'unsafe-eval' is for
-    PyScript 0.7.31 alone: at boot its core composes its worker hooks with
-    ``Function("return(w,x)=>…")`` (core-*.js, function ``jo``) and stops without it.
-    Pyodide itself needs no eval. Inline <script> blocks are data (JSON), never executed
-    by the browser.
+    No string ever becomes code: script-src allows no 'unsafe-eval' and no
+    'unsafe-inline'. 'wasm-unsafe-eval' lets Pyodide compile its WebAssembly, which is
+    all the eval it needs. PyScript's own uses of ``Function()`` (its worker hooks) are
+    removed at build time (tools/csp_patches.py). Inline <script> blocks are data
+    (JSON), never executed by the browser.
 
-    'worker-src blob:' is for PyScript's worker: polyscript always starts it from a blob:
-    URL holding its bootstrap code (core-*.js). The worker inherits this policy, so its
+    Trusted Types, where the engine has them: every script URL handed to a sink (the
+    Worker constructor, the service worker's registration) goes through the page's one
+    policy (static/apply.js), which blesses only the blob: URLs it made from Blobs itself
+    and the service worker's URL; no other policy may exist, and none creates HTML or
+    script. Engines without Trusted Types ignore both directives.
+
+    'worker-src blob:' is for PyScript's worker: polyscript starts it from a blob: URL
+    holding its bootstrap code (core-*.js). The worker inherits this policy, so its
     imports of Pyodide and its fetches of the app bundle, mock data and token endpoint are
     held to script-src and connect-src like the page's own. The Python entry point is a
     file (static/boot.py), because PyScript would fetch() inline worker code from another
@@ -569,7 +588,7 @@ def content_security_policy(config: Config) -> str:
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'report-sample'",
+            f"script-src {SCRIPT_SRC}",
             f"connect-src {connect}",
             "img-src 'self' data:",
             "style-src 'self'",
@@ -579,8 +598,14 @@ def content_security_policy(config: Config) -> str:
             "base-uri 'none'",
             "form-action 'none'",
             "frame-ancestors 'none'",
+            "require-trusted-types-for 'script'",
+            f"trusted-types {TRUSTED_TYPES_POLICY}",
         )
     )
+
+
+# Scripts from this origin, WebAssembly compiled, and the sample of a violation reported.
+SCRIPT_SRC = "'self' 'wasm-unsafe-eval' 'report-sample'"
 
 
 def headers_file(config: Config) -> str:
