@@ -93,7 +93,7 @@ PATCHES = (
         # itself, see "_pyscript in the worker"); any other worker hook would need code
         # from text, so it stops the boot loudly instead.
         's=n.map(_o).join(", ");if(n.length>("onBeforeRunAsync"===t?1:0))'
-        'throw new Error("statuspage: a PyScript worker hook would need Function()")',
+        'throw new Error("statuspage: a PyScript worker hook would be code made from text")',
     ),
     Patch(
         "_pyscript in the worker",
