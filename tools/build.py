@@ -169,13 +169,17 @@ def app_bundle(wheels: list[Path]) -> bytes:
     return buffer.getvalue()
 
 
-def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes, bytes]:
+def precompiled(
+    stdlib: bytes, bundle: bytes, pyscript: dict[str, bytes]
+) -> tuple[bytes, bytes, bytes]:
     """(boot standard library, rest of the standard library, app bundle), the first and
     last with bytecode made by Pyodide under Node.
 
-    See tools/precompile.py. Cached in build/pyc/ by the inputs' and the tools' hashes.
+    ``pyscript``: PyScript's files as served (``runtime_files``), whose Python package
+    is compiled too. See tools/precompile.py. Cached in build/pyc/ by the inputs' and
+    the tools' hashes.
     """
-    key = hashlib.sha256(npm_version("@pyscript/core").encode())  # its package is compiled too
+    key = hashlib.sha256(csp_patches.digest(pyscript).encode())
     for part in (stdlib, bundle, *(path.read_bytes() for path in PRECOMPILE_TOOLS)):
         key.update(hashlib.sha256(part).digest())
     cache = PRECOMPILE_CACHE / key.hexdigest()[:20]
@@ -186,10 +190,15 @@ def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes, bytes]:
             (work / "python_stdlib.zip").write_bytes(stdlib)
             (work / "app.zip").write_bytes(bundle)
             shutil.copy2(PRECOMPILE_TOOLS[2], work / "sitecustomize.py")
-            subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work)], check=True)
+            dist = work / "pyscript_dist"  # PyScript's patched Python package is in here
+            dist.mkdir()
+            for path, content in pyscript.items():
+                (dist / path.rsplit("/", 1)[1]).write_bytes(content)
+            subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work), str(dist)], check=True)
             (work / "python_stdlib.zip").unlink()
             (work / "app.zip").unlink()
             (work / "sitecustomize.py").unlink()
+            shutil.rmtree(dist)
             try:
                 os.replace(work, cache)  # the result appears whole or not at all
             except OSError:
@@ -228,6 +237,18 @@ def hashed_name(name: str, content: bytes) -> str:
     return f"{stem}.{hashlib.sha256(content).hexdigest()[:12]}{dot}{ext}"
 
 
+def runtime_files() -> dict[str, bytes]:
+    """Pyodide's and PyScript's files the site serves, by their path under node_modules/,
+    with tools/csp_patches.py applied (a patch that no longer fits stops the build)."""
+    pyscript_dist = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
+    pyscript = sorted(p.name for p in pyscript_dist.iterdir() if p.suffix in (".js", ".css"))
+    return patched_files(
+        ROOT / "node_modules",
+        [f"pyodide/{name}" for name in PYODIDE_FILES]
+        + [f"@pyscript/core/dist/{name}" for name in pyscript],
+    )
+
+
 class Site:
     def __init__(
         self, out: Path, config: Config, site_url: str, boot_limits: tuple[float, float]
@@ -246,24 +267,18 @@ class Site:
         self.assets[logical] = f"/_a/{name}"
         return self.assets[logical]
 
-    def copy_runtime(self, stdlib: bytes, stdlib_rest: bytes) -> tuple[str, str]:
+    def copy_runtime(
+        self, stdlib: bytes, stdlib_rest: bytes, files: dict[str, bytes]
+    ) -> tuple[str, str]:
         """The runtime under versioned paths: the boot archive replaces
         python_stdlib.zip, the rest of the standard library sits beside it (fetched only
         on a lazy import), and the lock file keeps only what boot reads of it.
 
-        Pyodide's and PyScript's files as tools/csp_patches.py patches them; each
-        directory's hash covers what it serves, so a changed patch is a new immutable
-        path."""
+        Pyodide's and PyScript's files as tools/csp_patches.py patches them
+        (``runtime_files``); each directory's hash covers what it serves, so a changed
+        patch is a new immutable path."""
         modules = ROOT / "node_modules"
-        pyscript_dist = modules / "@pyscript" / "core" / "dist"
-        pyscript_names = sorted(
-            p.name for p in pyscript_dist.iterdir() if p.suffix in (".js", ".css")
-        )
-        files = patched_files(
-            modules,
-            [f"pyodide/{name}" for name in PYODIDE_FILES]
-            + [f"@pyscript/core/dist/{name}" for name in pyscript_names],
-        )
+        files = dict(files)
         files["pyodide/python_stdlib.zip"] = stdlib
         files["pyodide/pyodide-lock.json"] = boot_lock_file(
             modules / "pyodide" / "pyodide-lock.json"
@@ -705,6 +720,7 @@ def build(out: Path, env: dict[str, str]) -> Config:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT, boot_limits(env))
+    runtime = runtime_files()
     stdlib, stdlib_rest, bundle = precompiled(
         bytecode_cache.with_module(
             patched_stdlib(
@@ -713,8 +729,9 @@ def build(out: Path, env: dict[str, str]) -> Config:
             )
         ),
         app_bundle(fetch_wheels(pinned_browser_requirements())),
+        {path: data for path, data in runtime.items() if path.startswith("@pyscript/")},
     )
-    pyodide, pyscript = site.copy_runtime(stdlib, stdlib_rest)
+    pyodide, pyscript = site.copy_runtime(stdlib, stdlib_rest, runtime)
     site.write_asset("app.zip", bundle)
     for logical in STATIC_FILES:
         content = (ROOT / logical).read_bytes()

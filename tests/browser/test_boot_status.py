@@ -126,11 +126,12 @@ def test_a_runtime_file_that_fails_to_load_is_a_load_error(
 # Every worker the page starts runs an empty script: the downloads all complete, but
 # Python never makes its first call (as when an extension or a crash kills the worker).
 # (Stalling boot.py no longer does this: it is preloaded and small, so it arrives whole.)
+# The empty script's URL goes through the page's Trusted Types policy, as every worker's.
 DEAD_WORKERS = """
 const RealWorker = window.Worker;
 window.Worker = class extends RealWorker {
   constructor(url, options) {
-    super(URL.createObjectURL(new Blob([""], { type: "text/javascript" })), options);
+    super(window.statuspageBlobURL(new Blob([""], { type: "text/javascript" })), options);
   }
 };
 """
