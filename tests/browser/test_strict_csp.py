@@ -107,10 +107,10 @@ def test_a_violation_in_the_page_or_in_its_worker_is_counted(
     assert page.evaluate(VIOLATIONS) == []
     [worker] = [w for w in page.workers if w.url.startswith("blob:")]
     assert worker.evaluate(EVAL_LATER) == "EvalError"
-    page.wait_for_function(f"{VIOLATIONS}.length === 1")
+    page.wait_for_function(f"() => {VIOLATIONS}.length === 1")
     assert page.evaluate(EVAL_LATER) == "EvalError"
     assert page.evaluate(HTML_SINK) == "TypeError"  # Trusted Types: no HTML from a string
-    page.wait_for_function(f"{VIOLATIONS}.length === 3")
+    page.wait_for_function(f"() => {VIOLATIONS}.length === 3")
     worker_eval, page_eval, html = page.evaluate(VIOLATIONS)
     assert worker_eval == page_eval and " eval" in page_eval
     assert "innerHTML" in html
@@ -142,7 +142,7 @@ def test_live_data_and_the_last_known_status_under_the_strict_policy(
     assert backend.stats()["emits"] >= 1
     find_shard(page)
     start_watching(page)
-    page.wait_for_function("localStorage.getItem('statuspage-last') !== null")
+    page.wait_for_function("() => localStorage.getItem('statuspage-last') !== null")
     assert page.evaluate(SERVICE_WORKER_ACTIVE, 45_000) == live_site.url + "/sw.js"
     assert_no_violation(first)
     page.close()
