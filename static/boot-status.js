@@ -95,13 +95,13 @@ const percent = () => new Intl.NumberFormat(html.lang || "en", { style: "percent
 const megabytes = () => new Intl.NumberFormat(html.lang || "en",
   { style: "unit", unit: "megabyte", maximumFractionDigits: 1, minimumFractionDigits: 1 });
 
-// While static/cached-paint.js shows the last known status (marked as such, "connecting…"),
+// While static/last-known.js shows the last known status (marked as such, "connecting…"),
 // the overall area is that status: progress would hide what the visitor came to see.
 // A failure still says so there.
-const cachedShown = () => Boolean(window.statuspageCache?.shown);
+const lastKnownShown = () => Boolean(window.statuspageLastKnown?.shown);
 
 function render() {
-  if (cachedShown()) return;
+  if (lastKnownShown()) return;
   if (phase === "loading") {
     const share = stats.total ? Math.min(1, stats.bytes / stats.total) : 0;
     show(t("boot.downloading"), t("boot.progress")

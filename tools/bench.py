@@ -17,7 +17,7 @@ noise; the ratios are the result.
   the phone-grade link (live, against the wasm's own download; ``--phone-only``).
 - cumulative layout shift from navigation until two seconds after data-ready.
 - returning visit, live: navigation to the last known status painted from storage
-  (static/cached-paint.js), against first contentful paint and data-ready of the same visit.
+  (static/last-known.js), against first contentful paint and data-ready of the same visit.
 - scale: 10,000 shards in 625 clusters, render times measured inside the page.
 - soak: memory, DOM nodes and proxies early vs late over thousands of refreshes.
 - per engine: time to data-ready in Chromium, Firefox ESR and WebKitGTK, each against
@@ -420,7 +420,7 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
     )
 
 
-# When static/cached-paint.js put the stored status on screen (<html data-source="cache">),
+# When static/last-known.js put the stored status on screen (<html data-source="cache">),
 # when the first contentful paint happened, and PROBE's data-ready and layout shifts.
 CACHED_PROBE = """
 (() => {

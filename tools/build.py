@@ -45,11 +45,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app import seam  # noqa: E402
 from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 from app.model.mock_policy import MockPolicy  # noqa: E402
 from tools import artwork, bytecode_cache, csp_patches  # noqa: E402
-from tools.csp_patches import TRUSTED_TYPES_POLICY, patched_files  # noqa: E402
+from tools.csp_patches import patched_files  # noqa: E402
 from tools.lazy_imports import (  # noqa: E402
     BUNDLE_PATCHES,
     PATCHES,
@@ -75,7 +76,7 @@ STATIC_FILES = (
     "static/style.css",
     "static/apply.js",
     "static/theme.js",
-    "static/cached-paint.js",
+    "static/last-known.js",
     "static/favicon.svg",
     "static/boot.py",
     "static/boot-status.js",
@@ -614,7 +615,7 @@ def content_security_policy(config: Config) -> str:
             "form-action 'none'",
             "frame-ancestors 'none'",
             "require-trusted-types-for 'script'",
-            f"trusted-types {TRUSTED_TYPES_POLICY}",
+            f"trusted-types {seam.TRUSTED_TYPES_POLICY}",
         )
     )
 
@@ -735,7 +736,11 @@ def build(out: Path, env: dict[str, str]) -> Config:
     site.write_asset("app.zip", bundle)
     for logical in STATIC_FILES:
         content = (ROOT / logical).read_bytes()
-        site.write_asset(logical, minified_js(content) if logical.endswith(".js") else content)
+        if logical in PAGE_MODULES:
+            content = page_script(logical)
+        elif logical.endswith(".js"):
+            content = minified_js(content)
+        site.write_asset(logical, content)
     write_artwork(site)
     template = (ROOT / "index.html").read_text(encoding="utf-8")
     for locale in LOCALES:
@@ -769,6 +774,36 @@ def minified_js(source: bytes) -> bytes:
         capture_output=True,
         check=False,
     )
+    if result.returncode != 0:
+        raise SystemExit(f"build: esbuild: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout
+
+
+# The page's scripts written as modules: they import app/seam.py's vocabulary (as the
+# JSON module "statuspage-seam") and the shared element builder (static/element.js), and
+# esbuild bundles each into one classic script.
+PAGE_MODULES = ("static/apply.js", "static/last-known.js")
+
+
+def page_script(logical: str) -> bytes:
+    """``logical`` (one of PAGE_MODULES) bundled, minified, with the seam built in."""
+    with tempfile.TemporaryDirectory() as work:
+        seam_json = Path(work) / "seam.json"
+        seam_json.write_text(json.dumps(seam.for_js()), encoding="utf-8")
+        result = subprocess.run(
+            [
+                str(ROOT / "node_modules" / ".bin" / "esbuild"),
+                str(ROOT / logical),
+                "--bundle",
+                "--format=iife",
+                "--minify",
+                "--log-level=error",
+                f"--alias:statuspage-seam={seam_json}",
+            ],
+            capture_output=True,
+            check=False,
+            cwd=ROOT,
+        )
     if result.returncode != 0:
         raise SystemExit(f"build: esbuild: {result.stderr.decode(errors='replace').strip()}")
     return result.stdout

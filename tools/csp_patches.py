@@ -32,15 +32,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.seam import HostCall
+
 # The chunk of @pyscript/core's dist/ that holds PyScript's core, polyscript, coincident
 # and the worker's source (a string literal). Its name carries a content hash: another
 # release has another name, and the build stops here. Paths are under node_modules/.
 CORE_CHUNK = "@pyscript/core/dist/core-C9KDLldu.js"
-# The one Trusted Types policy of the page (static/apply.js creates it).
-TRUSTED_TYPES_POLICY = "statuspage"
 # What the page's worker posts for each policy violation it sees, and the page counts
 # (static/apply.js, static/boot-status.js: window.statuspageBoot().violations).
-VIOLATION_MESSAGE = ("statuspage", "violation")
+VIOLATION_MESSAGE = ("statuspage", HostCall.VIOLATION.value)
 
 
 @dataclass(frozen=True)

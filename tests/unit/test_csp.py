@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from app import seam
 from app.model.config import config_from_env
 from tests.support import ROOT
-from tools import build, csp_patches
+from tools import build
 from tools.csp_patches import CORE_CHUNK, PATCHES, Patch, PatchError, patched_files
 
 MODULES = ROOT / "node_modules"
@@ -41,16 +42,21 @@ def test_script_src_lets_no_string_become_code() -> None:
 
 
 def test_trusted_types_are_required_with_the_pages_one_policy() -> None:
-    """require-trusted-types-for 'script', and only the policy static/apply.js creates."""
+    """require-trusted-types-for 'script', and only the policy static/apply.js creates
+    (named by app/seam.py); nothing else the page serves creates one."""
     policy = directives(build.content_security_policy(CONFIG))
     assert policy["require-trusted-types-for"] == ["'script'"]
-    assert policy["trusted-types"] == [csp_patches.TRUSTED_TYPES_POLICY]
-    created = [
-        name
+    assert policy["trusted-types"] == [seam.TRUSTED_TYPES_POLICY]
+    assert seam.for_js()["trustedTypesPolicy"] == seam.TRUSTED_TYPES_POLICY
+    created = {
+        path.name: re.findall(r"createPolicy\((\w+)", path.read_text())
         for path in sorted((ROOT / "static").glob("*.js"))
-        for name in re.findall(r"createPolicy\(\"([\w-]+)\"", path.read_text())
-    ]
-    assert created == [csp_patches.TRUSTED_TYPES_POLICY]
+    }
+    assert {name: calls for name, calls in created.items() if calls} == {
+        "apply.js": ["trustedTypesPolicy"]
+    }
+    for path, content in served_runtime().items():
+        assert b"createPolicy" not in content, path
 
 
 def test_every_header_rule_sends_the_same_policy() -> None:
