@@ -19,6 +19,7 @@ __all__ = [
     "LOOKUP_INPUT",
     "LOOKUP_KIND",
     "SVG_TAGS",
+    "TRUSTED_TYPES_POLICY",
     "Action",
     "Command",
     "EventDescription",
@@ -69,6 +70,9 @@ class HostCall(StrEnum):
     CONNECT = "connect"  # start (true) or stop (false) sending event descriptions
     ANSWER = "answer"  # apply.js to Python: call id, value
     EVENT = "event"  # apply.js to Python: one event description
+    # The worker to apply.js: one Content-Security-Policy violation it saw, as text. Sent
+    # by the worker's first line (tools/csp_patches.py), before Python exists.
+    VIOLATION = "violation"
 
 
 class UiKind(StrEnum):
@@ -165,5 +169,8 @@ LOOKUP_KIND = UiKind.INPUT
 # Keys that move between shards in a grid (app/reducer.py): the main thread keeps them
 # from scrolling the page.
 GRID_KEYS = ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End")
+# The page's one Trusted Types policy: static/apply.js creates it, tools/build.py's CSP
+# allows it and no other.
+TRUSTED_TYPES_POLICY = "statuspage"
 # Tags the views draw that live in the SVG namespace.
 SVG_TAGS = ("svg", "polyline", "path")

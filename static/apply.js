@@ -5,7 +5,7 @@
 // module "statuspage-seam"; esbuild bundles this file into one classic script.
 import {
   actions, commands, gridKeys, hostCalls, lookupInput, lookupKind, needsShard, preventDefault, silent,
-  uiKinds,
+  trustedTypesPolicy, uiKinds,
 } from "statuspage-seam";
 import { element } from "./element.js";
 
@@ -399,7 +399,7 @@ function serviceWorker() {
   const container = navigator.serviceWorker;
   if (!SERVICE_WORKER_URL || !container || !window.isSecureContext) return null;
   if (workerReady === null) {
-    const active = container.register(SERVICE_WORKER_URL, { scope: "/" })
+    const active = container.register(scriptURL(SERVICE_WORKER_URL), { scope: "/" })
       .then(() => container.ready)
       .then(registration => { keepLoaded(registration); return registration; });
     const late = new Promise(done => setTimeout(() => done(null), SERVICE_WORKER_WAIT_MS));
@@ -447,6 +447,29 @@ navigator.serviceWorker?.addEventListener("message", event => {
   if (event.data?.kind === "notification-click") window.focus();
 });
 
+// Trusted Types (the CSP requires them where the engine has them): the one policy of the
+// page (app/seam.py names it; tools/build.py allows it in the CSP, and no other). It makes no HTML and no script,
+// only script URLs, and only two kinds: the service worker's, and blob: URLs that
+// blobURL() itself made from a Blob (PyScript's worker, patched to ask for one by
+// tools/csp_patches.py; the module-worker probe below). A string from anywhere else
+// is refused.
+const blessed = new Set();
+const policy = window.trustedTypes?.createPolicy(trustedTypesPolicy, {
+  createScriptURL(url) {
+    if (url !== SERVICE_WORKER_URL && !blessed.delete(url)) {
+      throw new TypeError(`statuspage: not a script URL of this page: ${url}`);
+    }
+    return url;
+  },
+});
+const scriptURL = url => (policy ? policy.createScriptURL(url) : url);
+function blobURL(blob) {
+  const url = URL.createObjectURL(blob);
+  blessed.add(url);
+  return scriptURL(url);
+}
+window.statuspageBlobURL = blobURL;
+
 // Where Python runs (README, "Where Python runs"). Loaded right after
 // <script type="py" worker>, before PyScript's module runs. PyScript's worker reaches the
 // page synchronously only where SharedArrayBuffer exists; WebKit has none, even when
@@ -458,13 +481,13 @@ navigator.serviceWorker?.addEventListener("message", event => {
 function moduleWorkers() {
   if (typeof Worker !== "function") return false;
   let asked = false;
-  const url = URL.createObjectURL(new Blob([""], { type: "text/javascript" }));
+  const url = blobURL(new Blob([""], { type: "text/javascript" }));
   try {
     new Worker(url, { get type() { asked = true; return "module"; } }).terminate();
   } catch (_) {
     return false;
   } finally {
-    URL.revokeObjectURL(url);
+    URL.revokeObjectURL(String(url));
   }
   return asked;  // an engine without module workers never reads `type`
 }
@@ -486,6 +509,11 @@ function attachWorker(xworker) {
       case hostCalls.RUN: run(message[2]); break;
       case hostCalls.CONNECT:
         connect(message[2] ? description => post(hostCalls.EVENT, description) : null);
+        break;
+      // A policy violation in the worker (its first line reports them: see
+      // tools/csp_patches.py), counted with the page's own by boot-status.js.
+      case hostCalls.VIOLATION:
+        document.dispatchEvent(new CustomEvent("statuspage:violation", { detail: message[2] }));
         break;
     }
   });

@@ -31,7 +31,15 @@ const TICK_MS = 250;
 // What the boot measured, for benchmarks and curious operators (read-only copy).
 const stats = { phase: "loading", reason: null, bytes: 0, total: 0, maxGapMs: 0,
   downloadedMs: null, startedMs: null };
-window.statuspageBoot = () => ({ ...stats });
+// Content-Security-Policy violations, the page's and its Python worker's (apply.js
+// forwards those): "directive blocked-URI sample" each. The policy is strict (no eval,
+// Trusted Types) and the page needs nothing it forbids, so none is expected.
+const violations = [];
+const violation = text => { if (violations.length < 100) violations.push(text); };
+document.addEventListener("securitypolicyviolation",
+  e => violation(`${e.effectiveDirective} ${e.blockedURI} ${e.sample}`));
+document.addEventListener("statuspage:violation", e => violation(String(e.detail)));
+window.statuspageBoot = () => ({ ...stats, violations: [...violations] });
 
 let phase = "loading";
 let messages = null;

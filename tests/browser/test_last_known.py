@@ -100,7 +100,7 @@ def live_visit(browser: Any, server: Backend, site: Served) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = open_page(watch(context.new_page()), site.url)
-        page.wait_for_function(f"localStorage.getItem({json.dumps(KEY)}) !== null")
+        page.wait_for_function(f"() => localStorage.getItem({json.dumps(KEY)}) !== null")
         return {
             "payload": page.evaluate(f"localStorage.getItem({json.dumps(KEY)})"),
             "tiles": tiles(page),
@@ -136,7 +136,7 @@ def test_second_visit_shows_the_last_live_status_marked_then_live_data_takes_ove
     batch: no empty grid in between, no duplicate tiles, no layout shift."""
     first = watch(context.new_page())
     open_page(first, site.url)
-    first.page.wait_for_function(f"localStorage.getItem({json.dumps(KEY)}) !== null")
+    first.page.wait_for_function(f"() => localStorage.getItem({json.dumps(KEY)}) !== null")
     shown = tiles(first.page)
     title = first.page.text_content("#overall-title")
     first.page.close()
@@ -157,7 +157,7 @@ def test_second_visit_shows_the_last_live_status_marked_then_live_data_takes_ove
     assert page.locator("#summary-facts dd").count() == 5
 
     # Python is running (it reports where) and still leaves the cached view alone.
-    page.wait_for_function("window.statuspage.debug.python !== null", timeout=60_000)
+    page.wait_for_function("() => window.statuspage.debug.python !== null", timeout=60_000)
     assert page.locator(CACHED).count() == 1
     assert tiles(page) == shown
 
@@ -179,7 +179,7 @@ def test_preview_data_is_never_stored_nor_painted(context: Any, mock_site: Serve
     """A page showing mock data keeps nothing, so the next visit paints nothing."""
     page = open_page(watch(context.new_page()), mock_site.url)
     assert page.get_attribute("html", "data-source") == "mock"
-    page.wait_for_function("window.statuspage.debug.renders.length >= 2")
+    page.wait_for_function("() => window.statuspage.debug.renders.length >= 2")
     assert page.evaluate(f"localStorage.getItem({json.dumps(KEY)})") is None
     page.reload()
     assert cache_reason(page) == "none"
@@ -365,7 +365,7 @@ def test_the_marker_speaks_the_pages_language(
     first = context.new_page()
     first.goto(url)
     first.wait_for_selector(READY, state="attached", timeout=60_000)
-    first.wait_for_function(f"localStorage.getItem({json.dumps(KEY)}) !== null")
+    first.wait_for_function(f"() => localStorage.getItem({json.dumps(KEY)}) !== null")
     title = first.text_content("#overall-title")
     first.close()
     backend.set_fault(token="hang")
