@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from app.cached_view import CachedView
+from app.last_known_view import LastKnownView
 from app.model.changelog import ChangeLog
 from app.model.config import Config
 from app.model.i18n import Catalogue
@@ -30,7 +30,7 @@ from app.model.snapshot import AckRejected, parse_ack
 from app.model.ui_state import UiState
 from app.model.watch import Permission, Watch
 from app.painter import Painter
-from app.ports import BrowserPort, SourceFactory
+from app.ports import BrowserPort, SourceFactory, UiEvent
 from app.reducer import (
     AskNotifications,
     Copied,
@@ -49,6 +49,7 @@ from app.reducer import (
 )
 from app.render.page import PageView
 from app.render.report import diagnostics_report
+from app.seam import LOOKUP_INPUT, Action, PageKind, UiKind
 from app.transport.source import SourceUnavailable, StatusSource
 from app.watcher import Watcher
 
@@ -63,7 +64,6 @@ _REFRESH_DEADLINE_SECONDS = 20.0
 # Failed asks that reached the bot's server: they count as a busy server; the others
 # (not connected, the connection dropped while waiting) never reached it.
 _UNANSWERED = {Reason.ACK_TIMEOUT: Outcome.NO_ANSWER, Reason.ACK_ERROR: Outcome.NO_ANSWER}
-_UI_EVENT_KINDS = ("click", "keydown", "input", "focusin", "focusout", "pointerover", "pointerout")
 
 
 async def _wait_event(event: asyncio.Event, timeout: float | None) -> None:
@@ -116,8 +116,8 @@ class Controller:
         self._closed = False
         self._answered_in: float | None = None  # the last ask's round trip, for the scheduler
         # the last known status painted before Python started.
-        self.cached = CachedView(browser, view, catalogue.locale, config.version)
-        self.painter = Painter(browser, self.cached, monotonic)
+        self.last_known = LastKnownView(browser, view, catalogue.locale, config.version)
+        self.painter = Painter(browser, self.last_known, monotonic)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -125,19 +125,23 @@ class Controller:
         """The synchronous part of ``run``: listen to the page, read the visitor's choices
         from it (theme, ``?guild=``, watching) and draw the first frame."""
         b = self.browser
-        b.listen("document", "visibilitychange", self._on_visibility)
-        b.listen("window", "focus", self._on_focus)
-        b.listen("window", "online", self._on_online)
-        b.listen("window", "offline", self._on_offline)
-        b.listen("window", "pagehide", self._on_pagehide)
-        for kind in _UI_EVENT_KINDS:
+        b.listen("document", PageKind.VISIBILITYCHANGE, self._on_visibility)
+        b.listen("window", PageKind.FOCUS, self._on_focus)
+        b.listen("window", PageKind.ONLINE, self._on_online)
+        b.listen("window", PageKind.OFFLINE, self._on_offline)
+        b.listen("window", PageKind.PAGEHIDE, self._on_pagehide)
+        for kind in UiKind:
             b.listen("document", kind, self._on_ui_event)
-        # Listening takes the form over: the main thread prevents the submission itself.
-        b.listen("document", "submit", self._on_submit)
-        _, _, search, _ = b.location()
+        # Listening takes the form over: the main thread prevents its submission and sends
+        # nothing (PageKind.SUBMIT's declared handling), so any handler will do.
+        b.listen("document", PageKind.SUBMIT, self._on_ui_event)
+        search = b.location().search
         guild = b.query_param("guild")
-        if guild:
-            b.set_input_value("guild-input", guild)
+        # Typed into the lookup field before Python ran: the field keeps it, and it is
+        # answered below as if typed now (taking the place of ``?guild=``).
+        typed = b.typed_lookup().strip()
+        if guild and not typed:
+            b.set_input_value(LOOKUP_INPUT, guild)
         self.ui = UiState(
             theme=b.stored_theme(),
             system_dark=b.prefers_dark(),
@@ -146,6 +150,8 @@ class Controller:
             # The remembered choice counts only with the permission granted now.
             watch=Watch(b.stored_watch(), Permission.parse(b.notification_permission())),
         )
+        if typed:
+            self.dispatch(UiEvent(UiKind.INPUT, action=Action.LOOKUP, value=typed))
         self._follow_watch()
         self.paint()
 
@@ -280,12 +286,12 @@ class Controller:
         return self._mock
 
     def _may_use_mock(self) -> bool:
-        protocol, hostname, search, _ = self.browser.location()
+        where = self.browser.location()
         return should_use_mock(
             self.config.mock,
-            protocol=protocol,
-            hostname=hostname,
-            search=search,
+            protocol=where.protocol,
+            hostname=where.hostname,
+            search=where.search,
             live_ever_shown=self._live_shown,
         )
 
@@ -345,9 +351,6 @@ class Controller:
     def _on_pagehide(self, event: Any) -> None:
         if not getattr(event, "persisted", False):
             self._tasks.append(asyncio.ensure_future(self.close()))
-
-    def _on_submit(self, _event: Any) -> None:
-        """Never reached: static/apply.js prevents the submission and sends nothing."""
 
     def _on_ui_event(self, raw: Any) -> None:
         self.dispatch(self.browser.ui_event(raw))

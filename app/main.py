@@ -42,7 +42,7 @@ async def _start() -> None:
     locale = browser.lang
     formatter = runtime.IntlFormatter(locale)
     catalogue = Catalogue(locale, browser.json_script("statuspage-messages"), formatter.plural)
-    _, _, search, _ = browser.location()
+    search = browser.location().search
 
     def make_mock() -> MockSource:
         return MockSource(

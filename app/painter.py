@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.cached_view import CachedView
+from app.last_known_view import LastKnownView
 from app.model.changelog import ChangeLog
 from app.model.page_state import PageState
 from app.model.snapshot import Snapshot
 from app.model.ui_state import UiState
 from app.model.vocabulary import OverallStatus
-from app.ports import BrowserPort
+from app.ports import Page
 from app.render.favicon import FAVICON_SIZE, favicon_drawing
 from app.render.page import Rendered
 
@@ -26,10 +26,10 @@ __all__ = ["Painter"]
 
 class Painter:
     def __init__(
-        self, browser: BrowserPort, cached: CachedView, monotonic: Callable[[], float]
+        self, browser: Page, last_known: LastKnownView, monotonic: Callable[[], float]
     ) -> None:
         self.browser = browser
-        self.cached = cached  # draws through the last known status while it shows
+        self.last_known = last_known  # draws through the last known status while it shows
         self.monotonic = monotonic
         self.last: Rendered | None = None  # what the page says now (the diagnostics copy)
         self._focus_after: list[int] = []
@@ -51,7 +51,7 @@ class Painter:
         b = self.browser
         started = self.monotonic()
         now = b.now_ms()
-        rendered = self.last = self.cached.render(state, ui, now, changes)
+        rendered = self.last = self.last_known.render(state, ui, now, changes)
         b.apply(rendered.ops)
         b.set_title(rendered.title)
         found = rendered.found_shard
@@ -76,7 +76,7 @@ class Painter:
         kind = "data" if state.snapshot is not self._rendered_snapshot else "view"
         self._rendered_snapshot = state.snapshot
         b.record_render(kind, (self.monotonic() - started) * 1000)
-        self.cached.rendered(state, kind == "data", now)  # kept for the next visit if live
+        self.last_known.rendered(state, kind == "data", now)  # kept for the next visit if live
         # Everything above reaches the page as one call (one round trip from a worker).
         b.flush()
         return rendered

@@ -8,11 +8,12 @@ back as effects, which the controller runs; outcomes it learns from them (the ne
 string, whether the copy worked) come back in as events.
 
 >>> from app.ports import UiEvent
+>>> from app.seam import Action, UiKind
 >>> ui = UiState()
->>> ui, effects = reduce(ui, UiEvent("click", action="problems-only"), None)
+>>> ui, effects = reduce(ui, UiEvent(UiKind.CLICK, action=Action.PROBLEMS_ONLY), None)
 >>> ui.problems_only, effects
 (True, ())
->>> reduce(ui, UiEvent("click", action="theme"), None)[1]
+>>> reduce(ui, UiEvent(UiKind.CLICK, action=Action.THEME), None)[1]
 (StoreTheme(theme='light'),)
 """
 
@@ -26,6 +27,7 @@ from app.model.ui_state import OpenReason, Popover, UiState, visible_shards
 from app.model.vocabulary import ShardState
 from app.model.watch import Permission, Watch
 from app.ports import UiEvent
+from app.seam import Action, UiKind
 
 __all__ = [
     "FOLD_HEALTHY_ABOVE",
@@ -161,7 +163,7 @@ def reduce(ui: UiState, event: Event, snapshot: Snapshot | None) -> _Step:
 
 
 def _input(ui: UiState, event: UiEvent, _snapshot: Snapshot | None) -> _Step:
-    if event.action != "lookup":
+    if event.action is not Action.LOOKUP:
         return ui, ()
     text = event.value or ""
     lookup = parse_guild_input(text) if text.strip() else None
@@ -175,24 +177,24 @@ def _click(ui: UiState, event: UiEvent, snapshot: Snapshot | None) -> _Step:
     action = event.action
     if event.shard_id is not None:
         return _open(ui, event.shard_id, OpenReason.CLICK), ()
-    if action == "filter-state" and event.value in _STATE_BY_JS_NAME:
+    if action is Action.FILTER_STATE and event.value in _STATE_BY_JS_NAME:
         state = _STATE_BY_JS_NAME[event.value]
         return replace(ui, state_filter=None if ui.state_filter is state else state), ()
-    if action == "problems-only":
+    if action is Action.PROBLEMS_ONLY:
         return replace(ui, problems_only=not ui.problems_only), ()
-    if action == "clear-filter":
+    if action is Action.CLEAR_FILTER:
         return replace(ui, state_filter=None, problems_only=False), ()
-    if action == "fold" and event.cluster is not None:
+    if action is Action.FOLD and event.cluster is not None:
         return replace(ui, collapsed=ui.collapsed ^ {event.cluster}), ()
-    if action == "fold-healthy" and snapshot is not None:
+    if action is Action.FOLD_HEALTHY and snapshot is not None:
         healthy = healthy_cluster_ids(snapshot)
         return replace(ui, collapsed=frozenset() if healthy <= ui.collapsed else healthy), ()
-    if action == "theme":
+    if action is Action.THEME:
         theme = "light" if ui.dark else "dark"
         return replace(ui, theme=theme), (StoreTheme(theme),)
-    if action == "copy":
+    if action is Action.COPY:
         return ui, (CopyDiagnostics(),)
-    if action == "watch":
+    if action is Action.WATCH:
         watch, ask = ui.watch.pressed()
         return (ui, (AskNotifications(),)) if ask else _watch(ui, watch)
     if not event.in_details:
@@ -280,11 +282,11 @@ def _close(ui: UiState) -> _Step:
 
 
 _UI_HANDLERS = {
-    "input": _input,
-    "click": _click,
-    "keydown": _keydown,
-    "focusin": _focusin,
-    "focusout": _focusout,
-    "pointerover": _pointerover,
-    "pointerout": _pointerout,
+    UiKind.INPUT: _input,
+    UiKind.CLICK: _click,
+    UiKind.KEYDOWN: _keydown,
+    UiKind.FOCUSIN: _focusin,
+    UiKind.FOCUSOUT: _focusout,
+    UiKind.POINTEROVER: _pointerover,
+    UiKind.POINTEROUT: _pointerout,
 }

@@ -14,13 +14,13 @@ from app.model.page_state import SourceKind
 from app.model.snapshot import Snapshot
 from app.model.ui_state import UiState
 from app.model.watch import Observed, alert_message, observe, observed
-from app.ports import BrowserPort
+from app.ports import Notifications
 
 __all__ = ["Watcher"]
 
 
 class Watcher:
-    def __init__(self, browser: BrowserPort, t: Catalogue) -> None:
+    def __init__(self, browser: Notifications, t: Catalogue) -> None:
         self.browser = browser
         self.t = t
         self._observed: Observed | None = None  # the last answer, as watched

@@ -1,8 +1,16 @@
 "use strict";
-(() => {
+// The page host: applies Python's render passes and commands, describes DOM events to
+// Python, and reaches the main thread's APIs for it. Its vocabulary (commands, host
+// calls, event kinds, actions) is app/seam.py's, handed over by the build as the JSON
+// module "statuspage-seam"; esbuild bundles this file into one classic script.
+import {
+  actions, commands, gridKeys, hostCalls, lookupInput, lookupKind, needsShard, preventDefault, silent,
+  trustedTypesPolicy, uiKinds,
+} from "statuspage-seam";
+import { element } from "./element.js";
+
 // Applies the operation lists produced by app/render/vdom.py in one call.
-// Text goes through textContent and attributes through setAttribute: data is never
-// parsed as HTML. Keys starting with "#" are static elements found by id.
+// Keys starting with "#" are static elements found by id.
 const nodes = new Map();
 const keyOf = new WeakMap();
 
@@ -17,11 +25,7 @@ function lookup(key) {
 
 function build(spec) {
   const [tag, key, attrs, text, children] = spec;
-  const el = tag === "svg" || tag === "polyline" || tag === "path"
-    ? document.createElementNS("http://www.w3.org/2000/svg", tag)
-    : document.createElement(tag);
-  for (const name in attrs) el.setAttribute(name, attrs[name]);
-  if (text !== null) el.textContent = text;
+  const el = element(tag, attrs, text);
   for (const child of children) el.append(build(child));
   nodes.set(key, el);
   keyOf.set(el, key);
@@ -126,13 +130,15 @@ function recordRender(kind, ms, proxies) {
 // descriptions sent to one sink (connect), and preventDefault() is done here, since a
 // handler in a worker runs after the event has been dispatched.
 
+let lookupAtBoot = "";
+
 function boot() {
   // Python's first call: it has started (static/boot-status.js stops its start timer).
   document.dispatchEvent(new Event("statuspage:python-started"));
   registerWhenShown();
   const text = id => document.getElementById(id)?.textContent ?? "null";
-  let theme = null;
-  try { theme = localStorage.getItem(THEME_KEY); } catch (_) { /* storage disabled */ }
+  // As static/theme.js applied it: the stored choice, or one made before Python ran.
+  const theme = document.documentElement.dataset.theme;
   return JSON.stringify({
     config: JSON.parse(text("statuspage-config")),
     messages: JSON.parse(text("statuspage-messages")),
@@ -148,16 +154,21 @@ function boot() {
     prefersDark: matchMedia("(prefers-color-scheme: dark)").matches,
     watch: storedWatch(),
     notifications: notificationPermission(),
-    cached: Boolean(window.statuspageCache?.shown),
+    lastKnown: Boolean(window.statuspageLastKnown?.shown),
+    // Typed before Python ran (answered at start; what is typed until it listens, too).
+    lookup: (lookupAtBoot = document.getElementById(lookupInput)?.value ?? ""),
   });
 }
 
 const THEME_KEY = "statuspage-theme";
-const UI_KINDS = new Set(["click", "keydown", "input", "focusin", "focusout", "pointerover", "pointerout"]);
+const UI_KINDS = new Set(uiKinds);
 // These events change nothing when no shard is involved (see app/reducer.py), nor does a
 // keydown other than Escape; they are not sent to Python at all.
-const NEEDS_SHARD = new Set(["focusin", "focusout", "pointerover", "pointerout"]);
-const GRID_KEYS = new Set(["ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End"]);
+const NEEDS_SHARD = new Set(needsShard);
+const GRID_KEYS = new Set(gridKeys);
+// The page's events whose default the main thread prevents, and those Python never needs.
+const PREVENT = new Set(preventDefault);
+const SILENT = new Set(silent);
 const listeners = new Map();
 let sink = null;
 
@@ -175,11 +186,11 @@ function describeUi(event) {
   const relatedEl = closest(event.relatedTarget, "[data-shard-id]");
   if (actionEl) {
     ui.action = actionEl.dataset.action;
-    if (event.type === "click" && ui.action === "watch") askPermission(actionEl);
+    if (event.type === "click" && ui.action === actions.WATCH) askPermission(actionEl);
     ui.value = actionEl.dataset.value ?? null;
     ui.cluster = num(actionEl.dataset.cluster);
   }
-  if (target.id === "guild-input") { ui.action = "lookup"; ui.value = String(target.value); }
+  if (target.id === lookupInput) { ui.action = actions.LOOKUP; ui.value = String(target.value); }
   if (shardEl) {
     ui.shard_id = num(shardEl.dataset.shardId);
     ui.grid_cluster = num(shardEl.parentElement?.dataset.cluster);
@@ -194,7 +205,8 @@ function describeUi(event) {
 }
 
 function describe(event, target, id) {
-  if (event.type === "submit") { event.preventDefault(); return null; }
+  if (PREVENT.has(event.type)) event.preventDefault();
+  if (SILENT.has(event.type)) return null;
   let ui = null;
   if (UI_KINDS.has(event.type)) {
     ui = describeUi(event);
@@ -218,7 +230,10 @@ function describe(event, target, id) {
 // Where event descriptions go: one Python callable for the life of the page.
 function connect(callback) { sink = callback; }
 
-// One listener per (target, kind), under an id chosen by Python.
+// One listener per (target, kind), under an id chosen by Python. Python registers all of
+// them in its first batch: the first one tells the page that its controls are served
+// (static/boot-status.js releases them; the rest are added in the same task, before any
+// event can arrive).
 function listen(id, target, kind) {
   const node = target === "window" ? window : document;
   const handler = event => {
@@ -227,6 +242,12 @@ function listen(id, target, kind) {
   };
   node.addEventListener(kind, handler);
   listeners.set(id, () => node.removeEventListener(kind, handler));
+  if (listeners.size === 1) document.dispatchEvent(new Event("statuspage:python-listening"));
+  // Typed between boot() and now: Python has only what boot() read; it hears the rest.
+  const field = document.getElementById(lookupInput);
+  if (kind === lookupKind && field && field.value !== lookupAtBoot) {
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
 }
 
 function unlisten(id) {
@@ -378,7 +399,7 @@ function serviceWorker() {
   const container = navigator.serviceWorker;
   if (!SERVICE_WORKER_URL || !container || !window.isSecureContext) return null;
   if (workerReady === null) {
-    const active = container.register(SERVICE_WORKER_URL, { scope: "/" })
+    const active = container.register(scriptURL(SERVICE_WORKER_URL), { scope: "/" })
       .then(() => container.ready)
       .then(registration => { keepLoaded(registration); return registration; });
     const late = new Promise(done => setTimeout(() => done(null), SERVICE_WORKER_WAIT_MS));
@@ -426,6 +447,29 @@ navigator.serviceWorker?.addEventListener("message", event => {
   if (event.data?.kind === "notification-click") window.focus();
 });
 
+// Trusted Types (the CSP requires them where the engine has them): the one policy of the
+// page (app/seam.py names it; tools/build.py allows it in the CSP, and no other). It makes no HTML and no script,
+// only script URLs, and only two kinds: the service worker's, and blob: URLs that
+// blobURL() itself made from a Blob (PyScript's worker, patched to ask for one by
+// tools/csp_patches.py; the module-worker probe below). A string from anywhere else
+// is refused.
+const blessed = new Set();
+const policy = window.trustedTypes?.createPolicy(trustedTypesPolicy, {
+  createScriptURL(url) {
+    if (url !== SERVICE_WORKER_URL && !blessed.delete(url)) {
+      throw new TypeError(`statuspage: not a script URL of this page: ${url}`);
+    }
+    return url;
+  },
+});
+const scriptURL = url => (policy ? policy.createScriptURL(url) : url);
+function blobURL(blob) {
+  const url = URL.createObjectURL(blob);
+  blessed.add(url);
+  return scriptURL(url);
+}
+window.statuspageBlobURL = blobURL;
+
 // Where Python runs (README, "Where Python runs"). Loaded right after
 // <script type="py" worker>, before PyScript's module runs. PyScript's worker reaches the
 // page synchronously only where SharedArrayBuffer exists; WebKit has none, even when
@@ -437,13 +481,13 @@ navigator.serviceWorker?.addEventListener("message", event => {
 function moduleWorkers() {
   if (typeof Worker !== "function") return false;
   let asked = false;
-  const url = URL.createObjectURL(new Blob([""], { type: "text/javascript" }));
+  const url = blobURL(new Blob([""], { type: "text/javascript" }));
   try {
     new Worker(url, { get type() { asked = true; return "module"; } }).terminate();
   } catch (_) {
     return false;
   } finally {
-    URL.revokeObjectURL(url);
+    URL.revokeObjectURL(String(url));
   }
   return asked;  // an engine without module workers never reads `type`
 }
@@ -457,13 +501,20 @@ function attachWorker(xworker) {
   xworker.addEventListener("message", event => {
     const message = event.data;
     if (!Array.isArray(message) || message[0] !== "statuspage") return;
+    const answer = value => post(hostCalls.ANSWER, message[2], value);
     switch (message[1]) {
-      case "boot": post("answer", message[2], boot()); break;
-      case "copy": copy(message[3]).then(ok => post("answer", message[2], ok)); break;
-      case "requestNotifications":
-        requestNotifications().then(answer => post("answer", message[2], answer)); break;
-      case "run": run(message[2]); break;
-      case "connect": connect(message[2] ? description => post("event", description) : null); break;
+      case hostCalls.BOOT: answer(boot()); break;
+      case hostCalls.COPY: copy(message[3]).then(answer); break;
+      case hostCalls.REQUEST_NOTIFICATIONS: requestNotifications().then(answer); break;
+      case hostCalls.RUN: run(message[2]); break;
+      case hostCalls.CONNECT:
+        connect(message[2] ? description => post(hostCalls.EVENT, description) : null);
+        break;
+      // A policy violation in the worker (its first line reports them: see
+      // tools/csp_patches.py), counted with the page's own by boot-status.js.
+      case hostCalls.VIOLATION:
+        document.dispatchEvent(new CustomEvent("statuspage:violation", { detail: message[2] }));
+        break;
     }
   });
 }
@@ -483,29 +534,40 @@ if (pyScript && !moduleWorkers()) {
   }, () => { /* reported by boot-status.js: the module script's own error event */ });
 }
 
-// The last known status (static/cached-paint.js): removed in the batch that draws the
+// The last known status (static/last-known.js): removed in the batch that draws the
 // first data, stored after each live render.
-function dropCached() { window.statuspageCache?.drop(); }
-function storeSnapshot(payload) { window.statuspageCache?.store(payload); }
+function dropLastKnown() { window.statuspageLastKnown?.drop(); }
+function storeLastKnown(payload) { window.statuspageLastKnown?.store(payload); }
 
-// What Python may queue; run() executes a JSON list of [name, ...args] in order.
-const COMMANDS = {
+// How each command app/seam.py declares is carried out here; run() executes a JSON list
+// of [name, ...args] in order, and takes no command the seam does not declare.
+const IMPLEMENTATIONS = {
   apply: applyOps, setTitle, setFavicon, listen, unlisten, setValue, scrollToShard,
   focusShard, showDetails, hideDetails, replaceUrl, storeTheme, recordRender, reportRuntime,
-  storeWatch, notify,
-  dropCached, storeSnapshot,
+  storeWatch, notify, dropLastKnown, storeLastKnown,
 };
+const COMMANDS = new Map(commands.map(([name]) => [name, IMPLEMENTATIONS[name]]));
 
 function run(json) {
   batchStarted = performance.now();
   try {
-    for (const [name, ...args] of JSON.parse(json)) COMMANDS[name](...args);
+    for (const [name, ...args] of JSON.parse(json)) COMMANDS.get(name)(...args);
   } finally {
     batchStarted = null;
   }
 }
 
 window.statuspage = Object.freeze({
-  liveNodeCount, debug, boot, connect, run, copy, requestNotifications,
+  liveNodeCount,
+  debug,
+  // What this file implements, by name and number of arguments (tests/unit/test_seam.py
+  // compares it with app/seam.py's declaration).
+  implemented: Object.freeze(Object.fromEntries(
+    Object.entries(IMPLEMENTATIONS).map(([name, fn]) => [name, fn.length]),
+  )),
+  [hostCalls.BOOT]: boot,
+  [hostCalls.CONNECT]: connect,
+  [hostCalls.RUN]: run,
+  [hostCalls.COPY]: copy,
+  [hostCalls.REQUEST_NOTIFICATIONS]: requestNotifications,
 });
-})();

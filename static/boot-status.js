@@ -7,6 +7,9 @@
 // "statuspage:python-started"; from then on the page is Python's), or "failed".
 // It never touches data-status: a download that stalls is the visitor's link, not the bot.
 //
+// Until then the controls only Python serves are marked as waiting, and the lookup
+// field keeps what is typed (see "the controls" below).
+//
 // Loaded in the head after the preload links (it reads them) and before PyScript's module
 // (so that module's error event is seen). Messages come from #statuspage-messages.
 (() => {
@@ -28,7 +31,15 @@ const TICK_MS = 250;
 // What the boot measured, for benchmarks and curious operators (read-only copy).
 const stats = { phase: "loading", reason: null, bytes: 0, total: 0, maxGapMs: 0,
   downloadedMs: null, startedMs: null };
-window.statuspageBoot = () => ({ ...stats });
+// Content-Security-Policy violations, the page's and its Python worker's (apply.js
+// forwards those): "directive blocked-URI sample" each. The policy is strict (no eval,
+// Trusted Types) and the page needs nothing it forbids, so none is expected.
+const violations = [];
+const violation = text => { if (violations.length < 100) violations.push(text); };
+document.addEventListener("securitypolicyviolation",
+  e => violation(`${e.effectiveDirective} ${e.blockedURI} ${e.sample}`));
+document.addEventListener("statuspage:violation", e => violation(String(e.detail)));
+window.statuspageBoot = () => ({ ...stats, violations: [...violations] });
 
 let phase = "loading";
 let messages = null;
@@ -87,13 +98,13 @@ const percent = () => new Intl.NumberFormat(html.lang || "en", { style: "percent
 const megabytes = () => new Intl.NumberFormat(html.lang || "en",
   { style: "unit", unit: "megabyte", maximumFractionDigits: 1, minimumFractionDigits: 1 });
 
-// While static/cached-paint.js shows the last known status (marked as such, "connecting…"),
+// While static/last-known.js shows the last known status (marked as such, "connecting…"),
 // the overall area is that status: progress would hide what the visitor came to see.
 // A failure still says so there.
-const cachedShown = () => Boolean(window.statuspageCache?.shown);
+const lastKnownShown = () => Boolean(window.statuspageLastKnown?.shown);
 
 function render() {
-  if (cachedShown()) return;
+  if (lastKnownShown()) return;
   if (phase === "loading") {
     const share = stats.total ? Math.min(1, stats.bytes / stats.total) : 0;
     show(t("boot.downloading"), t("boot.progress")
@@ -104,8 +115,60 @@ function render() {
   }
 }
 
+// Until Python runs, the controls only it serves (every [data-action] but the theme
+// toggle, which static/theme.js serves meanwhile) wait for it: aria-disabled, described
+// by #controls-waiting ("Available once the page has started"). index.html marks its
+// own; this marks the ones the last known status painted (static/last-known.js), and
+// releases them all when Python listens. After a failed boot style.css hides them.
+const WAITING = "controls-waiting";
+const PYTHONS_CONTROLS = "[data-action]:not(#theme-toggle)";
+const describedBy = node => (node.getAttribute("aria-describedby") ?? "").split(/\s+/)
+  .filter(id => id && id !== WAITING);
+
+function markWaiting() {
+  if (phase === "running") return;
+  for (const control of document.querySelectorAll(PYTHONS_CONTROLS)) {
+    control.setAttribute("aria-disabled", "true");
+    control.setAttribute("aria-describedby", [...describedBy(control), WAITING].join(" "));
+  }
+}
+
+function releaseControls() {
+  for (const control of document.querySelectorAll(`[aria-describedby~="${WAITING}"]`)) {
+    control.removeAttribute("aria-disabled");
+    const ids = describedBy(control);
+    if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
+    else control.removeAttribute("aria-describedby");
+  }
+}
+
+// The lookup field takes typing at any time: Python answers what it holds when it starts
+// (boot() in static/apply.js reads it). Until then the field says when the answer comes,
+// in #lookup-result, which Python's first render rewrites. The form is never submitted:
+// the answer always comes in place, and Enter before Python runs must not navigate
+// (that would restart the download and lose the text).
+function untilStarted() {
+  const field = el("guild-input"), result = el("lookup-result");
+  if (phase === "running" || !field || !result) return;
+  const text = field.value.trim() ? t("lookup.until_started") : "";
+  if (result.textContent !== text) result.textContent = text;
+}
+document.addEventListener("input", event => {
+  if (event.target?.id === "guild-input") untilStarted();
+});
+document.addEventListener("submit", event => {
+  if (event.target?.id !== "lookup-form") return;
+  event.preventDefault();
+  untilStarted();
+});
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", markWaiting);
+else markWaiting();
+
 // Python has started: the overall area goes back to what the HTML had ("Connecting…"),
-// which is what Python's first render expects to replace.
+// which is what Python's first render expects to replace; its controls are live.
+// Python's controls are live once it listens (apply.js, its first listener), a moment
+// after it started: released then, a press in between is not lost.
+document.addEventListener("statuspage:python-listening", releaseControls);
 document.addEventListener("statuspage:python-started", () => {
   if (phase === "running") return;
   stats.startedMs = performance.now();

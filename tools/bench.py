@@ -22,7 +22,7 @@ noise; the ratios are the result.
   rows and the phone-grade link's).
 - cumulative layout shift from navigation until two seconds after data-ready.
 - returning visit, live: navigation to the last known status painted from storage
-  (static/cached-paint.js), against first contentful paint and data-ready of the same visit.
+  (static/last-known.js), against first contentful paint and data-ready of the same visit.
 - scale: 10,000 shards in 625 clusters, render times measured inside the page.
 - soak: memory, DOM nodes and proxies early vs late over thousands of refreshes.
 - per engine: time to data-ready in Chromium, Firefox ESR and WebKitGTK, each against
@@ -150,7 +150,7 @@ def visit(context: Any, site: Site, path: str) -> dict[str, Any]:
     page = context.new_page()
     page.add_init_script(PROBE)
     page.goto(site.url + path)
-    page.wait_for_function("window.__bench && window.__bench.ready !== null", timeout=120_000)
+    page.wait_for_function("() => window.__bench && window.__bench.ready !== null", timeout=120_000)
     page.wait_for_timeout(2000)  # a fixed window after ready, to collect late layout shifts
     probe = page.evaluate("window.__bench")
     page.close()
@@ -541,14 +541,14 @@ def python_to_live(browser: Browser, site: Site) -> tuple[float, float]:
         page.add_init_script(PROBE)
         page.add_init_script(CONNECT_PROBE)
         page.goto(site.url + "/")
-        page.wait_for_function("window.__bench.ready !== null", timeout=120_000)
+        page.wait_for_function("() => window.__bench.ready !== null", timeout=120_000)
         probe = page.evaluate("({ready: window.__bench.ready, ...window.__connect})")
     finally:
         context.close()
     return probe["ready"] - probe["started"], sum(probe["renders"])
 
 
-# When static/cached-paint.js put the stored status on screen (<html data-source="cache">),
+# When static/last-known.js put the stored status on screen (<html data-source="cache">),
 # when the first contentful paint happened, and PROBE's data-ready and layout shifts.
 CACHED_PROBE = """
 (() => {
@@ -587,7 +587,7 @@ def cached_paint(playwright: Any, site: Site, work: Path, runs: int) -> None:
             page.add_init_script(PROBE)
             page.add_init_script(CACHED_PROBE)
             page.goto(site.url + "/")
-            page.wait_for_function("window.__bench.ready !== null", timeout=120_000)
+            page.wait_for_function("() => window.__bench.ready !== null", timeout=120_000)
             page.wait_for_timeout(2000)  # a fixed window after ready, for late layout shifts
             samples.append(page.evaluate("({...window.__cached, ...window.__bench})"))
             stored = page.evaluate("(localStorage.getItem('statuspage-last') || '').length")
@@ -644,7 +644,7 @@ def scale(browser: Browser, backend: Backend, work: Path) -> None:
         page = context.new_page()
         page.goto(site.url + "/")
         page.wait_for_function(
-            "window.statuspage.debug && window.statuspage.debug.renders"
+            "() => window.statuspage.debug && window.statuspage.debug.renders"
             f".filter(r => r.kind === 'data').length >= {SCALE_DATA_RENDERS}",
             timeout=180_000,
         )

@@ -7,7 +7,8 @@ Reads the STATUSPAGE_* environment variables (see README), then writes:
     dist/index.html, dist/{de,fr,es}/index.html, dist/404.html   one page per locale
     dist/_r/pyodide-<version>-<hash>/   Pyodide core from the npm package, its standard
                                     library with bytecode for what boot imports
-    dist/_r/pyscript-<version>/     PyScript from @pyscript/core (versioned path)
+    dist/_r/pyscript-<version>-<hash>/   PyScript from @pyscript/core, patched by
+                                    tools/csp_patches.py
     dist/_a/<name>.<hash>.<ext>     app bundle (app/ + pinned wheels, as bytecode), CSS, JS
                                     (content-hashed)
     dist/mock/<scenario>.json       preview data
@@ -40,14 +41,20 @@ import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app import seam  # noqa: E402
 from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
+from app.model.format import RELATIVE_UNITS  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 from app.model.mock_policy import MockPolicy  # noqa: E402
-from tools import artwork, bytecode_cache  # noqa: E402
+from app.model.vocabulary import OverallStatus  # noqa: E402
+from app.render import last_known  # noqa: E402
+from tools import artwork, bytecode_cache, csp_patches  # noqa: E402
+from tools.csp_patches import patched_files  # noqa: E402
 from tools.lazy_imports import (  # noqa: E402
     BUNDLE_PATCHES,
     PATCHES,
@@ -73,7 +80,7 @@ STATIC_FILES = (
     "static/style.css",
     "static/apply.js",
     "static/theme.js",
-    "static/cached-paint.js",
+    "static/last-known.js",
     "static/favicon.svg",
     "static/boot.py",
     "static/boot-status.js",
@@ -167,13 +174,17 @@ def app_bundle(wheels: list[Path]) -> bytes:
     return buffer.getvalue()
 
 
-def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes, bytes]:
+def precompiled(
+    stdlib: bytes, bundle: bytes, pyscript: dict[str, bytes]
+) -> tuple[bytes, bytes, bytes]:
     """(boot standard library, rest of the standard library, app bundle), the first and
     last with bytecode made by Pyodide under Node.
 
-    See tools/precompile.py. Cached in build/pyc/ by the inputs' and the tools' hashes.
+    ``pyscript``: PyScript's files as served (``runtime_files``), whose Python package
+    is compiled too. See tools/precompile.py. Cached in build/pyc/ by the inputs' and
+    the tools' hashes.
     """
-    key = hashlib.sha256(npm_version("@pyscript/core").encode())  # its package is compiled too
+    key = hashlib.sha256(csp_patches.digest(pyscript).encode())
     for part in (stdlib, bundle, *(path.read_bytes() for path in PRECOMPILE_TOOLS)):
         key.update(hashlib.sha256(part).digest())
     cache = PRECOMPILE_CACHE / key.hexdigest()[:20]
@@ -184,10 +195,15 @@ def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes, bytes]:
             (work / "python_stdlib.zip").write_bytes(stdlib)
             (work / "app.zip").write_bytes(bundle)
             shutil.copy2(PRECOMPILE_TOOLS[2], work / "sitecustomize.py")
-            subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work)], check=True)
+            dist = work / "pyscript_dist"  # PyScript's patched Python package is in here
+            dist.mkdir()
+            for path, content in pyscript.items():
+                (dist / path.rsplit("/", 1)[1]).write_bytes(content)
+            subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work), str(dist)], check=True)
             (work / "python_stdlib.zip").unlink()
             (work / "app.zip").unlink()
             (work / "sitecustomize.py").unlink()
+            shutil.rmtree(dist)
             try:
                 os.replace(work, cache)  # the result appears whole or not at all
             except OSError:
@@ -226,6 +242,18 @@ def hashed_name(name: str, content: bytes) -> str:
     return f"{stem}.{hashlib.sha256(content).hexdigest()[:12]}{dot}{ext}"
 
 
+def runtime_files() -> dict[str, bytes]:
+    """Pyodide's and PyScript's files the site serves, by their path under node_modules/,
+    with tools/csp_patches.py applied (a patch that no longer fits stops the build)."""
+    pyscript_dist = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
+    pyscript = sorted(p.name for p in pyscript_dist.iterdir() if p.suffix in (".js", ".css"))
+    return patched_files(
+        ROOT / "node_modules",
+        [f"pyodide/{name}" for name in PYODIDE_FILES]
+        + [f"@pyscript/core/dist/{name}" for name in pyscript],
+    )
+
+
 class Site:
     def __init__(
         self, out: Path, config: Config, site_url: str, boot_limits: tuple[float, float]
@@ -244,29 +272,34 @@ class Site:
         self.assets[logical] = f"/_a/{name}"
         return self.assets[logical]
 
-    def copy_runtime(self, stdlib: bytes, stdlib_rest: bytes) -> tuple[str, str]:
+    def copy_runtime(
+        self, stdlib: bytes, stdlib_rest: bytes, files: dict[str, bytes]
+    ) -> tuple[str, str]:
         """The runtime under versioned paths: the boot archive replaces
         python_stdlib.zip, the rest of the standard library sits beside it (fetched only
-        on a lazy import), and the lock file keeps only what boot reads of it."""
-        stdlib_hash = hashlib.sha256(stdlib + stdlib_rest).hexdigest()[:10]
-        pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}-{stdlib_hash}"
-        target = self.out / pyodide_dir.lstrip("/")
-        target.mkdir(parents=True, exist_ok=True)
-        for name in PYODIDE_FILES:
-            if name == "python_stdlib.zip":
-                (target / name).write_bytes(stdlib)
-            elif name == "pyodide-lock.json":
-                (target / name).write_text(boot_lock_file(ROOT / "node_modules" / "pyodide" / name))
-            else:
-                shutil.copy2(ROOT / "node_modules" / "pyodide" / name, target / name)
-        (target / STDLIB_REST).write_bytes(stdlib_rest)
-        pyscript_dir = f"/_r/pyscript-{npm_version('@pyscript/core')}"
-        target = self.out / pyscript_dir.lstrip("/")
-        target.mkdir(parents=True, exist_ok=True)
-        source = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
-        for path in source.iterdir():
-            if path.suffix in (".js", ".css"):
-                shutil.copy2(path, target / path.name)
+        on a lazy import), and the lock file keeps only what boot reads of it.
+
+        Pyodide's and PyScript's files as tools/csp_patches.py patches them
+        (``runtime_files``); each directory's hash covers what it serves, so a changed
+        patch is a new immutable path."""
+        modules = ROOT / "node_modules"
+        files = dict(files)
+        files["pyodide/python_stdlib.zip"] = stdlib
+        files["pyodide/pyodide-lock.json"] = boot_lock_file(
+            modules / "pyodide" / "pyodide-lock.json"
+        ).encode()
+        files[f"pyodide/{STDLIB_REST}"] = stdlib_rest
+        pyodide = {k: v for k, v in files.items() if k.startswith("pyodide/")}
+        pyscript = {k: v for k, v in files.items() if k.startswith("@pyscript/")}
+        pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}-{csp_patches.digest(pyodide)}"
+        pyscript_dir = (
+            f"/_r/pyscript-{npm_version('@pyscript/core')}-{csp_patches.digest(pyscript)}"
+        )
+        for directory, served in ((pyodide_dir, pyodide), (pyscript_dir, pyscript)):
+            target = self.out / directory.lstrip("/")
+            target.mkdir(parents=True, exist_ok=True)
+            for path, content in served.items():
+                (target / path.rsplit("/", 1)[1]).write_bytes(content)
         return pyodide_dir, pyscript_dir
 
 
@@ -552,14 +585,20 @@ REVALIDATE = "public, max-age=0, must-revalidate"
 def content_security_policy(config: Config) -> str:
     """Only our origin, the configured API and WebSocket origins, and what Pyodide needs.
 
-    'wasm-unsafe-eval' lets Pyodide compile its WebAssembly. 'unsafe-eval' is for
-    PyScript 0.7.31 alone: at boot its core composes its worker hooks with
-    ``Function("return(w,x)=>…")`` (core-*.js, function ``jo``) and stops without it.
-    Pyodide itself needs no eval. Inline <script> blocks are data (JSON), never executed
-    by the browser.
+    No string ever becomes code: script-src allows no 'unsafe-eval' and no
+    'unsafe-inline'. 'wasm-unsafe-eval' lets Pyodide compile its WebAssembly, which is
+    all the eval it needs. PyScript's own uses of ``Function()`` (its worker hooks) are
+    removed at build time (tools/csp_patches.py). Inline <script> blocks are data
+    (JSON), never executed by the browser.
 
-    'worker-src blob:' is for PyScript's worker: polyscript always starts it from a blob:
-    URL holding its bootstrap code (core-*.js). The worker inherits this policy, so its
+    Trusted Types, where the engine has them: every script URL handed to a sink (the
+    Worker constructor, the service worker's registration) goes through the page's one
+    policy (static/apply.js), which blesses only the blob: URLs it made from Blobs itself
+    and the service worker's URL; no other policy may exist, and none creates HTML or
+    script. Engines without Trusted Types ignore both directives.
+
+    'worker-src blob:' is for PyScript's worker: polyscript starts it from a blob: URL
+    holding its bootstrap code (core-*.js). The worker inherits this policy, so its
     imports of Pyodide and its fetches of the app bundle, mock data and token endpoint are
     held to script-src and connect-src like the page's own. The Python entry point is a
     file (static/boot.py), because PyScript would fetch() inline worker code from another
@@ -569,7 +608,7 @@ def content_security_policy(config: Config) -> str:
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'report-sample'",
+            f"script-src {SCRIPT_SRC}",
             f"connect-src {connect}",
             "img-src 'self' data:",
             "style-src 'self'",
@@ -579,8 +618,14 @@ def content_security_policy(config: Config) -> str:
             "base-uri 'none'",
             "form-action 'none'",
             "frame-ancestors 'none'",
+            "require-trusted-types-for 'script'",
+            f"trusted-types {seam.TRUSTED_TYPES_POLICY}",
         )
     )
+
+
+# Scripts from this origin, WebAssembly compiled, and the sample of a violation reported.
+SCRIPT_SRC = "'self' 'wasm-unsafe-eval' 'report-sample'"
 
 
 def headers_file(config: Config) -> str:
@@ -680,6 +725,7 @@ def build(out: Path, env: dict[str, str]) -> Config:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT, boot_limits(env))
+    runtime = runtime_files()
     stdlib, stdlib_rest, bundle = precompiled(
         bytecode_cache.with_module(
             patched_stdlib(
@@ -688,12 +734,17 @@ def build(out: Path, env: dict[str, str]) -> Config:
             )
         ),
         app_bundle(fetch_wheels(pinned_browser_requirements())),
+        {path: data for path, data in runtime.items() if path.startswith("@pyscript/")},
     )
-    pyodide, pyscript = site.copy_runtime(stdlib, stdlib_rest)
+    pyodide, pyscript = site.copy_runtime(stdlib, stdlib_rest, runtime)
     site.write_asset("app.zip", bundle)
     for logical in STATIC_FILES:
         content = (ROOT / logical).read_bytes()
-        site.write_asset(logical, minified_js(content) if logical.endswith(".js") else content)
+        if logical in PAGE_MODULES:
+            content = page_script(logical)
+        elif logical.endswith(".js"):
+            content = minified_js(content)
+        site.write_asset(logical, content)
     write_artwork(site)
     template = (ROOT / "index.html").read_text(encoding="utf-8")
     for locale in LOCALES:
@@ -727,6 +778,70 @@ def minified_js(source: bytes) -> bytes:
         capture_output=True,
         check=False,
     )
+    if result.returncode != 0:
+        raise SystemExit(f"build: esbuild: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout
+
+
+# The page's scripts written as modules: they import app/seam.py's vocabulary (as the
+# JSON module "statuspage-seam") and the shared element builder (static/element.js), and
+# esbuild bundles each into one classic script.
+PAGE_MODULES = ("static/apply.js", "static/last-known.js")
+
+
+def seam_for_js() -> dict[str, Any]:
+    """What static/apply.js and static/last-known.js import as ``statuspage-seam``: the
+    seam's vocabulary (app/seam.py), the relative-time rule and what the last known
+    status's paint script must know (app/render/last_known.py)."""
+    return {
+        "commands": [[c.spelling, c.arity] for c in seam.Command],
+        "hostCalls": {c.name: c.value for c in seam.HostCall},
+        "uiKinds": [k.value for k in seam.UiKind],
+        "needsShard": [k.value for k in seam.UiKind if k.needs_shard],
+        "preventDefault": [k.value for k in seam.PageKind if k.prevents_default],
+        "silent": [k.value for k in seam.PageKind if not k.reaches_python],
+        "actions": {a.name: a.value for a in seam.Action},
+        "lookupInput": seam.LOOKUP_INPUT,
+        "lookupKind": seam.LOOKUP_KIND.value,
+        "gridKeys": list(seam.GRID_KEYS),
+        "svgTags": list(seam.SVG_TAGS),
+        "trustedTypesPolicy": seam.TRUSTED_TYPES_POLICY,
+        "relativeUnits": [list(unit) for unit in RELATIVE_UNITS],
+        "lastKnown": {
+            "key": last_known.STORAGE_KEY,
+            "format": last_known.FORMAT,
+            "maxAgeMs": last_known.MAX_AGE_MS,
+            "futureSlackMs": last_known.FUTURE_SLACK_MS,
+            "regions": [key[1:] for key in last_known.PAINTED],
+            "htmlAttrs": list(last_known.HTML_ATTRS),
+            "marker": last_known.MARKER[1:],
+            "markerKeys": list(last_known.MARKER_KEYS),
+            "statuses": [s.value for s in OverallStatus],
+            "tags": list(last_known.TAGS),
+            "attrPattern": last_known.ATTR_PATTERN,
+        },
+    }
+
+
+def page_script(logical: str) -> bytes:
+    """``logical`` (one of PAGE_MODULES) bundled, minified, with the seam built in."""
+    with tempfile.TemporaryDirectory() as work:
+        seam_json = Path(work) / "seam.json"
+        seam_json.write_text(json.dumps(seam_for_js()), encoding="utf-8")
+        result = subprocess.run(
+            [
+                str(ROOT / "node_modules" / ".bin" / "esbuild"),
+                str(ROOT / logical),
+                "--bundle",
+                "--format=iife",
+                "--minify",
+                "--log-level=error",
+                f"--alias:statuspage-seam={seam_json}",
+            ],
+            capture_output=True,
+            check=False,
+            cwd=ROOT,
+        )
     if result.returncode != 0:
         raise SystemExit(f"build: esbuild: {result.stderr.decode(errors='replace').strip()}")
     return result.stdout

@@ -1,7 +1,10 @@
 // Runs tools/precompile.py inside Pyodide under Node: the bytecode it writes is made by
 // the very interpreter the page boots, so the browser can load it instead of compiling.
 //
-//   node tools/precompile.mjs <work dir>      (see tools/precompile.py for the files)
+//   node tools/precompile.mjs <work dir> [<PyScript dist dir>]   (see tools/precompile.py)
+//
+// The PyScript dist dir is the files as the site serves them (tools/build.py passes them
+// patched by tools/csp_patches.py); node_modules/@pyscript/core/dist without it.
 //
 // Also writes PyScript's own Python package, as the page will write it at boot, to
 // <work dir>/pyscript_package/ (see pyscriptPackage below).
@@ -10,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPyodide } from "pyodide";
 
-const [workDir] = process.argv.slice(2);
+const [workDir, pyscriptDist] = process.argv.slice(2);
 if (!workDir) {
   console.error("usage: node tools/precompile.mjs <work dir>");
   process.exit(2);
@@ -52,7 +55,8 @@ function writeTree(dir, tree) {
   }
 }
 
-const distDir = fileURLToPath(new URL("../node_modules/@pyscript/core/dist", import.meta.url));
+const distDir = pyscriptDist
+  ?? fileURLToPath(new URL("../node_modules/@pyscript/core/dist", import.meta.url));
 const pyscript = pyscriptPackage(distDir);
 if (pyscript) writeTree(join(workDir, "pyscript_package"), pyscript);
 const script = fileURLToPath(new URL("precompile.py", import.meta.url));

@@ -108,18 +108,22 @@ def pyc(source: bytes, filename: str, checked: bool = False, strip: bool = False
 
 
 def without_docstrings(tree: ast.Module, source: bytes) -> ast.Module:
-    """Module and function docstrings taken out, unless the module mentions ``__doc__``.
+    """Module, function and plain class docstrings taken out, unless the module mentions
+    ``__doc__``.
 
     Docstrings are a quarter of the boot bytecode and nothing at boot reads them: the
-    module's own code would (``__doc__ += ...``), hence the textual check. Class docstrings
-    stay: ``dataclasses`` builds one from ``inspect.signature`` for a class without, which
-    costs more at import than the bytes save (why ``-OO`` did not land). Line numbers
-    are kept: a body left empty gets a ``pass`` on the docstring's line.
+    module's own code would (``__doc__ += ...``), hence the textual check. A decorated
+    class keeps its docstring (``dataclasses`` builds one from ``inspect.signature`` for
+    a class without, which costs more at import than the bytes save: why ``-OO`` did not
+    land), and so does an enum (``enum`` fills in its own). Line numbers are kept: a body
+    left empty gets a ``pass`` on the docstring's line.
     """
     if b"__doc__" in source:
         return tree
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) or (
+            isinstance(node, ast.ClassDef) and _plain_class(node)
+        ):
             body = node.body
             if (
                 body
@@ -131,6 +135,17 @@ def without_docstrings(tree: ast.Module, source: bytes) -> ast.Module:
                 if not body:
                     body.append(ast.copy_location(ast.Pass(), docstring))
     return tree
+
+
+def _plain_class(node: ast.ClassDef) -> bool:
+    """Neither decorated nor an enum (a base named ``...Enum`` or ``...Flag``)."""
+    if node.decorator_list:
+        return False
+    for base in node.bases:
+        name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
+        if name.endswith(("Enum", "Flag")):
+            return False
+    return True
 
 
 def module_name(path: str) -> str | None:

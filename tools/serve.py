@@ -11,7 +11,9 @@
   matching paths with their headers and the first 64 KiB of the body, then never sends
   the rest (a stalled download); ``--fault PATTERN=404`` (or any status) answers with
   that error. PATTERN is an ``fnmatch`` pattern of the request path, such as
-  ``*/pyodide.asm.wasm``. ``make_server(..., faults=[(pattern, fault)])`` does the same.
+  ``*/pyodide.asm.wasm``. ``make_server(..., faults=[(pattern, fault)])`` does the same,
+  and has one more: ``hold`` sends nothing until ``Server.release_held()``, then the
+  whole file (a slow download that a test ends when it is ready).
 """
 
 from __future__ import annotations
@@ -155,6 +157,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         request_path = self.path.split("?", 1)[0]
         for pattern, fault in self.server.faults:
             if fnmatch.fnmatchcase(request_path, pattern):
+                if fault == "hold":
+                    self.server.held.wait()
+                    break
                 self._fault(fault)
                 return None
         path = Path(self.translate_path(self.path))
@@ -198,19 +203,28 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     # (request path, bytes sent) per response, for `make bench`'s transfer figures.
     sent: list[tuple[str, int]]
     link: Link | None
-    # (fnmatch pattern of the request path, "stall" or an HTTP status), first match wins.
+    # (fnmatch pattern of the request path, "stall", "hold" or an HTTP status), first
+    # match wins.
     faults: list[tuple[str, str]]
     # Set by server_close(): stalled responses give up and end.
     released: threading.Event
+    # Set by release_held() (or server_close()): held responses are sent.
+    held: threading.Event
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Before binding: a bind that fails (port taken, e.g. by a parallel test worker)
         # calls server_close(), which must still raise that OSError, not AttributeError.
         self.released = threading.Event()
+        self.held = threading.Event()
         super().__init__(*args, **kwargs)
+
+    def release_held(self) -> None:
+        """Answer the requests the ``hold`` fault holds, and every later one at once."""
+        self.held.set()
 
     def server_close(self) -> None:
         self.released.set()
+        self.held.set()
         super().server_close()
 
 

@@ -50,13 +50,37 @@ def split_duration(ms: float) -> DurationParts:
     return DurationParts(minutes=minutes, seconds=seconds)
 
 
+# How an elapsed time is worded ("Updated 2 minutes ago"), on both sides of the seam:
+# the last known status's marker (static/last-known.js) reads this table from the build.
+# Each row: unit, its length in seconds, and the elapsed seconds below which it is used
+# (None: no limit).
+RELATIVE_UNITS: tuple[tuple[str, int, int | None], ...] = (
+    ("second", 1, 60),
+    ("minute", 60, 3_600),
+    ("hour", 3_600, None),
+)
+
+
+def relative_unit(seconds: float) -> tuple[int, str]:
+    """The elapsed time in the largest unit that fits, rounded: (count, unit).
+
+    >>> relative_unit(42), relative_unit(126), relative_unit(5400)
+    ((42, 'second'), (2, 'minute'), (2, 'hour'))
+    """
+    elapsed = max(0, round(abs(seconds)))
+    for unit, length, below in RELATIVE_UNITS:
+        if below is None or elapsed < below:
+            return round(elapsed / length), unit
+    raise AssertionError("RELATIVE_UNITS ends with an unbounded unit")
+
+
 class Formatter(Protocol):
     locale: str
 
     def number(self, value: float, max_fraction_digits: int = 0) -> str: ...
     def plural(self, count: float) -> str: ...
     def duration(self, parts: DurationParts) -> str: ...
-    def relative_seconds(self, seconds: float) -> str: ...
+    def relative_time(self, seconds: float) -> str: ...
     def clock(self, epoch_ms: float) -> str: ...
 
 
@@ -107,8 +131,9 @@ class FallbackFormatter:
         shown = [f"{self.number(v)} {u}" for v, u in units if v]
         return " ".join(shown) or f"{self.number(0)} s"
 
-    def relative_seconds(self, seconds: float) -> str:
-        return f"-{self.number(abs(round(seconds)))} s"
+    def relative_time(self, seconds: float) -> str:
+        count, unit = relative_unit(seconds)
+        return f"-{self.number(count)} {unit[0]}"
 
     def clock(self, epoch_ms: float) -> str:
         return time.strftime("%H:%M:%S", time.gmtime(epoch_ms / 1000))

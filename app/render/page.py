@@ -108,7 +108,7 @@ class PageView:
             lookup_text=answer if kind else None,
         )
 
-    # -- the last known status (app/render/cached.py): what is on screen, and forgetting it
+    # -- the last known status (app/render/last_known.py): what is on screen, and forgetting it
 
     def rendered(self) -> dict[str, El]:
         """The trees last rendered, by root key (read-only by convention)."""

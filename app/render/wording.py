@@ -93,7 +93,7 @@ class Wording:
         ago = max(0.0, (now_ms - state.last_success_ms) / 1000)
         text = self.t.text(
             "updated.ago",
-            ago=self.fmt.relative_seconds(round(ago)),
+            ago=self.fmt.relative_time(ago),
             time=self.fmt.clock(state.last_success_ms),
         )
         return self.t.text("updated.stale", updated=text) if stale else text

@@ -1,4 +1,5 @@
-"""The page as the controller sees it (``app.ports.BrowserPort``), and its DOM events."""
+"""The page as the app sees it (every role of ``app.ports.BrowserPort``), and its DOM
+events."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from app.ports import UiEvent
+from app.ports import Location, UiEvent
 from app.runtime.ffi import destroy, is_null, js, proxy
 from app.runtime.probes import diagnostics, import_probe, live_proxy_count
 from app.runtime.worker_host import WorkerHost, maybe_await
+from app.seam import Command, EventDescription, PageAtBoot
 
 __all__ = ["Browser", "Listener", "PageEvent"]
-
-# The page's inline JSON scripts, by element id, as keys of static/apply.js ``boot()``.
-_JSON_SCRIPTS = {"statuspage-config": "config", "statuspage-messages": "messages"}
 
 
 class PageEvent:
@@ -23,7 +22,7 @@ class PageEvent:
 
     __slots__ = ("kind", "persisted", "target", "ui")
 
-    def __init__(self, description: dict[str, Any]) -> None:
+    def __init__(self, description: EventDescription) -> None:
         self.kind: str = description["kind"]
         self.target: str = description["target"]
         self.persisted: bool = bool(description.get("persisted"))
@@ -54,7 +53,7 @@ class Browser:
     worker when there is one. Made by ``await Browser.start()``.
     """
 
-    def __init__(self, host: Any, page: dict[str, Any], in_worker: bool) -> None:
+    def __init__(self, host: Any, page: PageAtBoot, in_worker: bool) -> None:
         self.in_worker = in_worker
         self._host = host
         self._page = page
@@ -63,13 +62,14 @@ class Browser:
         self._visible: bool = page["visible"]
         self._online: bool = page["online"]
         self._theme: str | None = page["theme"]
+        self._typed_lookup: str = page["lookup"]
         self._title: str | None = None
         self._queue: list[list[Any]] = []
         self._flush_soon: Any = None
         self._handlers: dict[int, Callable[[PageEvent], None]] = {}
         self._next_id = 1
         self._sink: Any = None
-        self._send("reportRuntime", "worker" if self.in_worker else "main")
+        self._send(Command.REPORT_RUNTIME, "worker" if self.in_worker else "main")
         if self.in_worker:
             from pyscript import sync  # type: ignore[import-not-found]
 
@@ -90,9 +90,11 @@ class Browser:
         page = json.loads(str(await maybe_await(host.boot())))
         return cls(host, page, in_worker)
 
-    def _send(self, *command: Any) -> None:
+    def _send(self, command: Command, *args: Any) -> None:
         """Queue one command for ``run``; sent by ``flush``, or soon after at the latest."""
-        self._queue.append(list(command))
+        if len(args) != command.arity:
+            raise TypeError(f"{command.spelling} takes {command.arity} arguments")
+        self._queue.append([command.spelling, *args])
         if self._flush_soon is None:
             self._flush_soon = asyncio.get_event_loop().call_soon(self.flush)
 
@@ -107,15 +109,20 @@ class Browser:
 
     # -- reading the page ---------------------------------------------------------------
     def json_script(self, element_id: str) -> Any:
-        return self._page[_JSON_SCRIPTS[element_id]]
+        """The page's inline JSON script ``element_id``, as ``boot()`` read it."""
+        if element_id == "statuspage-config":
+            return self._page["config"]
+        if element_id == "statuspage-messages":
+            return self._page["messages"]
+        raise KeyError(element_id)
 
     @property
     def lang(self) -> str:
         return str(self._page["lang"])
 
-    def location(self) -> tuple[str, str, str, str]:
+    def location(self) -> Location:
         page = self._page
-        return page["protocol"], page["hostname"], self._search, page["pathname"]
+        return Location(page["protocol"], page["hostname"], self._search, page["pathname"])
 
     def visible(self) -> bool:
         return self._visible
@@ -130,7 +137,7 @@ class Browser:
     def apply(self, ops: list[Any]) -> None:
         """A whole render pass's DOM operations, as one command."""
         if ops:
-            self._send("apply", ops)
+            self._send(Command.APPLY, ops)
 
     def record_render(self, kind: str, ms: float) -> None:
         """Publish a render's duration and the live proxy count on window.statuspage.debug.
@@ -138,16 +145,16 @@ class Browser:
         ``ms`` is Python's share (view and diff); queued last in the pass, the main
         thread adds the time it spent applying the batch before it.
         """
-        self._send("recordRender", kind, ms, live_proxy_count())
+        self._send(Command.RECORD_RENDER, kind, ms, live_proxy_count())
 
     def set_title(self, title: str) -> None:
         if title != self._title:
             self._title = title
-            self._send("setTitle", title)
+            self._send(Command.SET_TITLE, title)
 
     def set_favicon(self, drawing: list[tuple[Any, ...]], size: int) -> None:
         """``app.render.favicon`` commands, replayed on a canvas by the main thread."""
-        self._send("setFavicon", drawing, size)
+        self._send(Command.SET_FAVICON, drawing, size)
 
     def announce(self, text: str) -> None:
         self.apply([["t", "#live-region", text]])
@@ -161,11 +168,11 @@ class Browser:
             self._host.connect(self._sink)
         listener_id, self._next_id = self._next_id, self._next_id + 1
         self._handlers[listener_id] = handler
-        self._send("listen", listener_id, target, kind)
+        self._send(Command.LISTEN, listener_id, target, kind)
         return Listener(self, listener_id)
 
     def _dispatch(self, description: str) -> None:
-        event = json.loads(str(description))
+        event: EventDescription = json.loads(str(description))
         self._visible, self._online = event["visible"], event["online"]
         handler = self._handlers.get(event["id"])
         if handler is not None:
@@ -173,7 +180,7 @@ class Browser:
 
     def _unlisten(self, listener_id: int) -> None:
         if self._handlers.pop(listener_id, None) is not None:
-            self._send("unlisten", listener_id)
+            self._send(Command.UNLISTEN, listener_id)
 
     def close(self) -> None:
         for listener_id in list(self._handlers):
@@ -200,48 +207,52 @@ class Browser:
         else:
             url.searchParams.set(name, value)
         self._href, self._search = str(url.href), str(url.search)
-        self._send("replaceUrl", self._href)
+        self._send(Command.REPLACE_URL, self._href)
         return self._search
 
     def set_input_value(self, element_id: str, value: str) -> None:
-        self._send("setValue", element_id, value)
+        self._send(Command.SET_VALUE, element_id, value)
+
+    def typed_lookup(self) -> str:
+        """What the lookup field held at boot: typed before Python ran ("" if nothing)."""
+        return self._typed_lookup
 
     def scroll_to_shard(self, shard_id: int) -> None:
-        self._send("scrollToShard", int(shard_id))
+        self._send(Command.SCROLL_TO_SHARD, int(shard_id))
 
     def focus_shard(self, shard_id: int) -> None:
-        self._send("focusShard", int(shard_id))
+        self._send(Command.FOCUS_SHARD, int(shard_id))
 
     def show_details(self, shard_id: int) -> None:
-        self._send("showDetails", int(shard_id))
+        self._send(Command.SHOW_DETAILS, int(shard_id))
 
     def hide_details(self) -> None:
-        self._send("hideDetails")
+        self._send(Command.HIDE_DETAILS)
 
     async def write_clipboard(self, text: str) -> bool:
         # The Clipboard API exists only on the main thread; its promise never rejects.
         self.flush()
         return bool(await maybe_await(self._host.copy(text)))
 
-    # -- the last known status (static/cached-paint.js) -----------------------------------
-    def cached_shown(self) -> bool:
+    # -- the last known status (static/last-known.js) --------------------------------------
+    def last_known_shown(self) -> bool:
         """Whether the paint script put a stored last known status on screen."""
-        return bool(self._page["cached"])
+        return bool(self._page["lastKnown"])
 
-    def drop_cached(self) -> None:
+    def drop_last_known(self) -> None:
         """Remove the painted view; queued ahead of the ops that replace it."""
-        self._send("dropCached")
+        self._send(Command.DROP_LAST_KNOWN)
 
-    def store_snapshot(self, payload: str | None) -> None:
+    def store_last_known(self, payload: str | None) -> None:
         """Keep ``payload`` for the next visit's first paint (None: keep nothing)."""
-        self._send("storeSnapshot", payload)
+        self._send(Command.STORE_LAST_KNOWN, payload)
 
     def stored_theme(self) -> str | None:
         return self._theme
 
     def store_theme(self, theme: str) -> None:
         self._theme = theme
-        self._send("storeTheme", theme)
+        self._send(Command.STORE_THEME, theme)
 
     def prefers_dark(self) -> bool:
         return bool(self._page["prefersDark"])
@@ -252,7 +263,7 @@ class Browser:
 
     def store_watch(self, on: bool) -> None:
         self._page["watch"] = on
-        self._send("storeWatch", on)
+        self._send(Command.STORE_WATCH, on)
 
     def notification_permission(self) -> str:
         """As the page said at boot: granted, denied, default or unsupported."""
@@ -270,13 +281,11 @@ class Browser:
         return answer
 
     def notify(self, title: str, body: str) -> None:
-        self._send("notify", title, body)
+        self._send(Command.NOTIFY, title, body)
 
     def ui_event(self, event: PageEvent) -> UiEvent:
         """The event as the main thread reduced it (``describeUi`` in static/apply.js)."""
-        if not event.ui:
-            return UiEvent(kind=event.kind)
-        return UiEvent(**event.ui)
+        return UiEvent.from_json(event.kind, event.ui)
 
     def resolve_url(self, url: str) -> str:
         """``url`` relative to the page (a worker's own base URL is a blob: URL)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.model.format import DurationParts
+from app.model.format import DurationParts, relative_unit
 from app.runtime.ffi import js, js_object, to_js
 
 __all__ = ["IntlFormatter"]
@@ -87,9 +87,11 @@ class IntlFormatter:
         pieces = [self._units[k[:-1]].format(v) for k, v in shown.items()]
         return str(self._list.format(to_js(pieces)))
 
-    def relative_seconds(self, seconds: float) -> str:
+    def relative_time(self, seconds: float) -> str:
+        """In the largest unit that fits (``app.model.format.relative_unit``)."""
+        count, unit = relative_unit(seconds)
         # numeric "auto" says "now" for zero; -0.0 keeps it in the past tense.
-        return str(self._relative.format(-float(abs(seconds)), "second"))
+        return str(self._relative.format(-float(count), unit))
 
     def clock(self, epoch_ms: float) -> str:
         return str(self._clock.format(js.Date.new(epoch_ms)))

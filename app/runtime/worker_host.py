@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from app.runtime.ffi import is_null, js, proxy, to_js
+from app.seam import HostCall
 
 __all__ = ["WorkerHost", "maybe_await"]
 
@@ -46,11 +47,11 @@ class WorkerHost:
     def _post(self, *message: Any) -> None:
         js.postMessage(to_js(["statuspage", *message]))
 
-    def _ask(self, name: str, *args: Any) -> asyncio.Future[Any]:
+    def _ask(self, name: HostCall, *args: Any) -> asyncio.Future[Any]:
         call_id, self._next = self._next, self._next + 1
         future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
         self._waiting[call_id] = future
-        self._post(name, call_id, *args)
+        self._post(name.value, call_id, *args)
         return future
 
     def _on_message(self, event: Any) -> None:
@@ -60,26 +61,26 @@ class WorkerHost:
         message = data.to_py()
         if len(message) < 2 or message[0] != "statuspage":
             return
-        if message[1] == "event":
+        if message[1] == HostCall.EVENT:
             if self._sink is not None:
                 self._sink(message[2])
-        elif message[1] == "answer":
+        elif message[1] == HostCall.ANSWER:
             future = self._waiting.pop(int(message[2]), None)
             if future is not None and not future.done():
                 future.set_result(message[3])
 
     def boot(self) -> asyncio.Future[Any]:
-        return self._ask("boot")
+        return self._ask(HostCall.BOOT)
 
     def copy(self, text: str) -> asyncio.Future[Any]:
-        return self._ask("copy", text)
+        return self._ask(HostCall.COPY, text)
 
-    def requestNotifications(self) -> asyncio.Future[Any]:  # apply.js names it
-        return self._ask("requestNotifications")
+    def requestNotifications(self) -> asyncio.Future[Any]:  # HostCall's spelling
+        return self._ask(HostCall.REQUEST_NOTIFICATIONS)
 
     def run(self, commands: str) -> None:
-        self._post("run", commands)
+        self._post(HostCall.RUN.value, commands)
 
     def connect(self, sink: Any) -> None:
         self._sink = None if is_null(sink) else sink
-        self._post("connect", self._sink is not None)
+        self._post(HostCall.CONNECT.value, self._sink is not None)

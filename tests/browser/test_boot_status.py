@@ -99,6 +99,7 @@ def test_a_stalled_download_is_named_as_the_visitors_link_not_the_bot(
     assert page.text_content("#connection") == t["boot.not_started"]
     assert page.locator("#boot-reload").inner_text() == t["boot.reload"]
     assert page.get_attribute("html", "data-ready") is None
+    assert watched.foreign_requests(*faulty.origins) == []
 
 
 @pytest.mark.parametrize(
@@ -119,16 +120,18 @@ def test_a_runtime_file_that_fails_to_load_is_a_load_error(
     page.goto(faulty.url + "/")
     assert failure(page) == ("load-error", "unknown")
     assert page.text_content("#overall-detail") == messages("en")["boot.reason.load-error"]
+    assert watched.foreign_requests(*faulty.origins) == []
 
 
 # Every worker the page starts runs an empty script: the downloads all complete, but
 # Python never makes its first call (as when an extension or a crash kills the worker).
 # (Stalling boot.py no longer does this: it is preloaded and small, so it arrives whole.)
+# The empty script's URL goes through the page's Trusted Types policy, as every worker's.
 DEAD_WORKERS = """
 const RealWorker = window.Worker;
 window.Worker = class extends RealWorker {
   constructor(url, options) {
-    super(URL.createObjectURL(new Blob([""], { type: "text/javascript" })), options);
+    super(window.statuspageBlobURL(new Blob([""], { type: "text/javascript" })), options);
   }
 };
 """
@@ -146,6 +149,43 @@ def test_a_start_that_never_completes_is_a_start_timeout(
         page.goto(served.url + "/")
         assert failure(page) == ("start-timeout", "unknown")
         assert page.evaluate("window.statuspageBoot().downloadedMs") is not None
+        assert watched.foreign_requests(*served.origins) == []
+    finally:
+        served.close()
+
+
+# Every worker the page starts throws at construction (an engine or extension that
+# refuses the worker's URL). polyscript then quietly runs the script on the main thread
+# with PyScript's default interpreter, which is a public CDN's Pyodide; the build's patch
+# (tools/csp_patches.py) makes that a load error instead.
+REFUSED_WORKERS = """
+window.Worker = class extends window.Worker {
+  constructor(url, options) {
+    if (String(url).startsWith("blob:") && options?.type === "module" && !window.probed) {
+      window.probed = true;  // static/apply.js's probe for module workers still passes
+    } else if (String(url).startsWith("blob:")) {
+      throw new DOMException("refused", "SecurityError");
+    }
+    super(url, options);
+  }
+};
+"""
+
+
+def test_a_worker_that_cannot_start_fails_without_asking_another_origin(
+    fast_fail_site: Path, watched: Watched
+) -> None:
+    """PyScript's worker refused: a load error, and not one request (not even a blocked
+    one) to a public CDN or anywhere but the site and its endpoints."""
+    served = serve(fast_fail_site)
+    try:
+        page = watched.page
+        page.add_init_script(REFUSED_WORKERS)
+        page.goto(served.url + "/")
+        assert failure(page) == ("load-error", "unknown")
+        assert page.evaluate("window.probed") is True
+        assert watched.foreign_requests(*served.origins) == []
+        assert page.evaluate("window.statuspageBoot().violations") == []
     finally:
         served.close()
 
@@ -157,6 +197,7 @@ def test_an_engine_without_webassembly_is_unsupported(mock_site: Served, watched
     page.goto(mock_site.url + "/de/")
     assert failure(page) == ("unsupported", "unknown")
     assert page.text_content("#overall-detail") == messages("de")["boot.reason.unsupported"]
+    assert watched.foreign_requests(*mock_site.origins) == []
 
 
 @pytest.mark.parametrize("faulty", [("*/pyodide.asm.wasm", "stall")], indirect=True)

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.pages import Watched, open_page
+from tests.support.pages import VIOLATIONS, Watched, open_page
 from tests.support.paths import ROOT
 from tests.support.site import built_site
 
@@ -259,6 +259,9 @@ def assert_security_headers(headers: dict[str, str], path: str) -> None:
         "connect-src 'self' http://localhost:3000 http://localhost:4000 ws://localhost:4000" in csp
     ), path
     assert "'unsafe-inline'" not in csp, path
+    assert "'unsafe-eval'" not in csp, path  # no string becomes code (tools/csp_patches.py)
+    assert "require-trusted-types-for 'script'" in csp, path
+    assert "trusted-types statuspage" in csp, path
     assert headers.get("cross-origin-opener-policy") == "same-origin", path
     assert headers.get("cross-origin-embedder-policy") == "require-corp", path
     assert headers.get("x-content-type-options") == "nosniff", path
@@ -308,12 +311,14 @@ def test_adds_the_trailing_slash_and_drops_index_html(cloudflare: Cloudflare) ->
 
 
 def test_page_reaches_ready_with_no_csp_violation(cloudflare: Cloudflare, watched: Watched) -> None:
-    """Booted through the real Cloudflare runtime, under its CSP, the mock page renders."""
+    """Booted through the real Cloudflare runtime, under its CSP, the mock page renders,
+    with no violation on the page or in Python's worker."""
     watched.page.add_init_script(CSP_WATCH)
     page = open_page(watched, cloudflare.url + "/?scenario=degraded")
     assert page.get_attribute("html", "data-source") == "mock"
     assert page.locator("[data-cluster-id]").count() > 0
     assert page.evaluate("window.__cspViolations") == []
+    assert page.evaluate(VIOLATIONS) == []
     watched.assert_clean()
 
 

@@ -117,7 +117,8 @@ def test_never_policy_without_backend_shows_unavailable_not_mock(
         # The first attempt may still be in flight when the first refresh gives up (a
         # loaded machine): the link must then move on to retrying by itself.
         page.wait_for_function(
-            "['reconnecting', 'offline'].includes(document.documentElement.dataset.connection)",
+            "() => ['reconnecting', 'offline']"
+            ".includes(document.documentElement.dataset.connection)",
             timeout=20_000,
         )
     finally:

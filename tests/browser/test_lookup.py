@@ -199,7 +199,7 @@ def test_invalid_input_shows_the_inline_error_and_highlights_nothing(
     assert message in page.inner_text("#lookup-result")
     assert page.locator("#lookup-result").is_visible()
     assert found_ids(page) == []
-    page.wait_for_function("!new URLSearchParams(location.search).has('guild')")
+    page.wait_for_function("() => !new URLSearchParams(location.search).has('guild')")
     assert "scenario=degraded" in page.url
     watched.assert_clean()
 

@@ -147,7 +147,7 @@ def wait_until(page: Any, check: str, timeout_ms: float = 30_000) -> None:
 
 def worker_of(page: Any) -> Any:
     """The service worker controlling ``page`` (registered once data is on screen)."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
     (worker,) = page.context.service_workers
     return worker
 
@@ -186,7 +186,7 @@ def test_a_notification_click_focuses_the_open_tab_or_opens_the_page(
     worker = worker_of(page)
     title, handled = worker.evaluate(CLICK)
     assert title == "SupportMail-Status: Schwerer Ausfall" and handled == 1
-    page.wait_for_function("window.__focused === 1")
+    page.wait_for_function("() => window.__focused === 1")
     assert worker.evaluate("self.__opened") == []
     # The tab is gone: the click opens the page (the notification stays until then).
     page.evaluate(

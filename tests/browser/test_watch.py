@@ -116,7 +116,7 @@ def start_watching(page: Any) -> None:
 
 
 def wait_notes(page: Any, count: int, timeout_s: float) -> list[dict[str, Any]]:
-    page.wait_for_function(f"window.__notes.length >= {count}", timeout=timeout_s * 1000)
+    page.wait_for_function(f"() => window.__notes.length >= {count}", timeout=timeout_s * 1000)
     return notes(page)
 
 
@@ -147,7 +147,7 @@ def test_notifies_when_the_bot_goes_down_and_again_when_it_recovers(
     assert {n["via"] for n in both} == {"worker"}
     (worker,) = page.context.service_workers
     assert worker.evaluate(CLICK_IN_WORKER) == both[1]["title"]
-    page.wait_for_function("window.__focused === 1")
+    page.wait_for_function("() => window.__focused === 1")
     assert len(notes(page)) == 2
     granted.assert_clean()
 

@@ -28,6 +28,8 @@ const browser = await puppeteer.launch({
     "browser.shell.checkDefaultBrowser": false,
     "datareporting.policy.dataSubmissionEnabled": false,
     "toolkit.telemetry.enabled": false,
+    // Notifications allowed, as a visitor who said yes: no prompt can be answered here.
+    "permissions.default.desktop-notification": 1,
   },
 });
 

@@ -16,6 +16,7 @@ the page by messages only (``static/apply.js``), where it used to hang at "Conne
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,8 +25,17 @@ import pytest
 
 from tests.support import ROOT
 from tests.support.backends import Backend
-from tests.support.engines import Engine, EngineName, missing, start_engine
-from tests.support.pages import HIDE, JS_STATE_NAMES, SHOW
+from tests.support.controls import (
+    CONTROLS,
+    ENTER,
+    HELD_RUNTIME,
+    PYTHONS_CONTROLS,
+    THEME,
+    WAITING_ID,
+    type_lookup,
+)
+from tests.support.engines import Engine, EngineError, EngineName, missing, start_engine
+from tests.support.pages import HIDE, JS_STATE_NAMES, SHOW, VIOLATIONS
 from tests.support.site import FAST_FAIL, Served, built_site, serve, serve_live
 
 BOOT_TIMEOUT_S = 90
@@ -36,6 +46,25 @@ WORKER_SCOPE = """const registration = await navigator.serviceWorker?.getRegistr
 return registration?.active ? registration.scope : null;"""
 SHARD_STATES = """return Object.fromEntries([...document.querySelectorAll('[data-shard-id]')]
   .map(e => [e.dataset.shardId, e.dataset.state]))"""
+# Typed into the lookup field as a visitor would (the page listens for input events).
+TYPE_GUILD = """const input = document.getElementById('guild-input');
+input.value = '%d';
+input.dispatchEvent(new Event('input', {bubbles: true}));
+return null;"""
+FOUND = """const found = [...document.querySelectorAll('[data-found]')].map(e => e.dataset.shardId);
+return found.length && found;"""
+# After a press: "watching" where the engine grants notifications (Firefox here, by its
+# profile), else "unavailable": the control is marked as unable and says why.
+WATCH_RESULT = """const b = document.getElementById('watch');
+const granted = typeof Notification === 'function' && Notification.permission === 'granted';
+if (granted) return document.documentElement.hasAttribute('data-watching') && 'watching';
+return b.getAttribute('aria-disabled') === 'true'
+  && document.getElementById('watch-status').textContent !== '' && 'unavailable';"""
+CACHED = "return document.documentElement.dataset.source === 'cache'"
+# eval() from a task of the page's own, as an injected string would run.
+EVAL_LATER = """return await new Promise(done => setTimeout(() => {
+  try { done(eval('1 + 1')); } catch (error) { done(error.name); }
+}));"""
 # The live sites ask every 3 s: long enough to tell "one request on return" from the next
 # scheduled one on a loaded machine.
 REFRESH_S = 3
@@ -111,6 +140,14 @@ def stalled_site(sites_dir: Path) -> Iterator[Served]:
 
 
 @pytest.fixture
+def held_site(sites_dir: Path) -> Iterator[Served]:
+    """The preview site behind a server that holds the runtime's wasm until released."""
+    served = serve(built_site(sites_dir, STATUSPAGE_MOCK="always"), faults=[HELD_RUNTIME])
+    yield served
+    served.close()
+
+
+@pytest.fixture
 def node(node_backend: Backend) -> Backend:
     """The Node socket.io server, running, with counters, faults and data reset."""
     if not node_backend.alive():
@@ -125,6 +162,7 @@ class EngineChecks:
     engine_name: ClassVar[EngineName]
     python_runs_in: ClassVar[str]
     shared_array_buffer: ClassVar[str]  # typeof SharedArrayBuffer under isolation
+    watch_result: ClassVar[str]  # what pressing #watch leads to (WATCH_RESULT)
 
     @pytest.fixture
     def engine(self, request: pytest.FixtureRequest) -> Engine:
@@ -238,6 +276,79 @@ class EngineChecks:
         assert engine.eval(text % "'overall-detail'") == en["boot.reason.download-stalled"]
         assert engine.eval(text % "'boot-reload'").strip() == en["boot.reload"]
 
+    def test_controls_wait_marked_while_python_downloads_then_work(
+        self, engine: Engine, held_site: Served
+    ) -> None:
+        """While the wasm is held: Python's controls are marked as waiting, the theme
+        toggle works, a lookup typed and entered stays and says when it is answered.
+        Once Python runs: the marks are gone, the lookup is answered without pressing
+        anything, and the controls work."""
+        en = json.loads((ROOT / "locales" / "en.json").read_text(encoding="utf-8"))
+        engine.open(f"{held_site.url}/?scenario=degraded")
+        engine.wait("return document.readyState !== 'loading'", 30)
+        state = engine.eval(CONTROLS)
+        assert state["boot"] == "loading", state
+        pythons = [c for c in state["controls"] if c["id"] != "theme-toggle"]
+        assert {c["id"] for c in pythons} >= set(PYTHONS_CONTROLS)
+        for control in pythons:
+            assert control["disabled"] == "true", control
+            assert WAITING_ID in control["describedby"].split(), control
+        assert state["waiting"] == en["boot.controls_waiting"]
+        engine.eval(THEME)
+        state = engine.eval(CONTROLS)
+        assert state["themePressed"] == ("true" if state["theme"] == "dark" else "false")
+        chosen = state["theme"]
+        assert chosen in ("dark", "light")
+        engine.eval(type_lookup(str(RECONNECTING_GUILD)))
+        assert engine.eval(ENTER) is True  # the submission was prevented: no navigation
+        state = engine.eval(CONTROLS)
+        assert engine.eval("return window.stayed === true")
+        assert state["field"] == str(RECONNECTING_GUILD)
+        assert state["result"] == en["lookup.until_started"]
+        assert state["search"] == "?scenario=degraded" and state["boot"] == "loading"
+
+        held_site.release_held()
+        engine.wait(READY, BOOT_TIMEOUT_S)
+        state = engine.eval(CONTROLS)
+        assert not any(WAITING_ID in (c["describedby"] or "") for c in state["controls"])
+        assert not any(
+            c["disabled"] for c in state["controls"] if c["id"] not in ("watch", "theme-toggle")
+        )
+        found = engine.eval(
+            "return [...document.querySelectorAll('[data-found]')].map(e => e.dataset.shardId)"
+        )
+        assert found == ["1"]
+        assert f"guild={RECONNECTING_GUILD}" in state["search"]
+        assert state["theme"] == chosen and engine.eval("return window.stayed === true")
+        engine.eval("document.getElementById('problems-only').click(); return true;")
+        engine.wait(
+            "return document.getElementById('problems-only').getAttribute('aria-pressed')"
+            " === 'true'",
+            10,
+        )
+
+    def test_after_a_failed_boot_pythons_controls_are_hidden_the_rest_works(
+        self, engine: Engine, stalled_site: Served
+    ) -> None:
+        """Once the page says it could not start, Python's controls and the lookup are
+        gone; the language links and the theme toggle remain, and the toggle works."""
+        engine.open(stalled_site.url + "/")
+        engine.wait("return document.documentElement.dataset.boot === 'failed'", 60)
+        state = engine.eval(CONTROLS)
+        pythons = [c for c in state["controls"] if c["id"] != "theme-toggle"]
+        assert {c["id"] for c in pythons} >= set(PYTHONS_CONTROLS)
+        assert not any(c["shown"] for c in pythons), pythons
+        assert state["lookup"]["shown"] is False
+        shown_links = engine.eval(
+            "return [...document.querySelectorAll('a[data-locale]')]"
+            ".filter(a => a.getClientRects().length > 0).length"
+        )
+        assert shown_links == 4
+        before = state["theme"]
+        engine.eval(THEME)
+        after = engine.eval(CONTROLS)
+        assert after["theme"] in ("dark", "light") and after["theme"] != before
+
     def test_the_watch_control_appears_and_follows_the_engines_permission(
         self, engine: Engine, mock_site: Served
     ) -> None:
@@ -287,6 +398,50 @@ class EngineChecks:
         )
         assert_clean(engine)
 
+    def test_every_flow_under_the_strict_policy_without_a_violation(
+        self, engine: Engine, mock_site: Served, node: Backend, node_site: Served
+    ) -> None:
+        """The production CSP (no 'unsafe-eval'; Trusted Types required, which this
+        engine enforces too): the preview, find-my-shard, the watch control, live data,
+        and a second visit painting the last known status, with not one violation
+        counted on the page or in Python's worker (window.statuspageBoot())."""
+        self.open_ready(engine, f"{mock_site.url}/?scenario=degraded")
+        assert engine.eval("return typeof window.trustedTypes") == "object"
+        assert engine.eval("return window.statuspage.debug.python") == self.python_runs_in
+        engine.eval(TYPE_GUILD % RECONNECTING_GUILD)
+        shard = (RECONNECTING_GUILD >> 22) % SHARD_COUNT
+        assert engine.wait(FOUND, 20) == [str(shard)]
+        engine.eval("document.getElementById('watch').click()")
+        assert engine.wait(WATCH_RESULT, 20) == self.watch_result
+        assert engine.eval(f"return {VIOLATIONS}") == []
+        assert_clean(engine)
+
+        engine.open(node_site.url + "/")
+        engine.wait(LIVE, BOOT_TIMEOUT_S)
+        engine.wait("return localStorage.getItem('statuspage-last') !== null", 20)
+        assert engine.eval(f"return {VIOLATIONS}") == []
+        node.set_fault(token="hang")  # the stored status stays on screen until released
+        engine.eval("setTimeout(() => location.reload()); return null")
+        across_navigation(engine, CACHED, 60)
+        node.set_fault(token=None)
+        across_navigation(engine, LIVE, BOOT_TIMEOUT_S)
+        assert engine.eval(f"return {VIOLATIONS}") == []
+        # The count is real: a string made into code is blocked, and counted.
+        assert engine.eval(EVAL_LATER) == "EvalError"
+        engine.wait(f"return {VIOLATIONS}.length === 1", 10)
+
+
+def across_navigation(engine: Engine, body: str, timeout: float) -> Any:
+    """``engine.wait`` while the page may still be navigating (its old document can be
+    gone under the driver's feet: asked again then)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return engine.wait(body, max(1.0, deadline - time.monotonic()))
+        except EngineError:
+            if time.monotonic() > deadline:
+                raise
+
 
 # One group per engine: under `make browser` (xdist --dist loadgroup) each engine's tests
 # share one browser and one server on one worker.
@@ -296,6 +451,7 @@ class TestFirefox(EngineChecks):
     engine_name = "firefox"
     python_runs_in = "worker"
     shared_array_buffer = "function"
+    watch_result = "watching"
 
 
 @pytest.mark.webkit
@@ -304,3 +460,4 @@ class TestWebKit(EngineChecks):
     engine_name = "webkit"
     python_runs_in = "worker"
     shared_array_buffer = "undefined"  # even though crossOriginIsolated is true
+    watch_result = "unavailable"  # MiniBrowser under automation grants no notifications

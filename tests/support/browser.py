@@ -5,9 +5,9 @@ In the spirit of httpx's ``MockTransport``: every port method does what
 ``app.runtime.Browser`` does, on plain Python state (the location, the stored theme and
 watch choice, the notification permission) instead of the page's. Writes are queued as
 the same commands the runtime sends to ``static/apply.js`` (``["apply", ops]``,
-``["setTitle", title]``, ``["storeSnapshot", payload]``...) and grouped into a batch at
+``["setTitle", title]``, ``["storeLastKnown", payload]``...) and grouped into a batch at
 each ``flush``; what a test usually asks about is also kept by kind (``notes``,
-``clipboard``, ``snapshots``, ``title``...). The page's events are fired by the test
+``clipboard``, ``stored_last_known``, ``title``...). The page's events are fired by the test
 (``fire``, ``set_visible``, ``set_online``) to the handlers the controller registered.
 
     browser = RecordingBrowser(permission="granted", watch=True)
@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from app.ports import UiEvent
+from app.ports import Location, UiEvent
+from app.seam import Command
 from tests.support.clock import NOW
 
 __all__ = ["Listener", "PageEvent", "RecordingBrowser"]
@@ -63,9 +64,10 @@ class RecordingBrowser:
     ``online``: the page now; ``now_ms``: its clock (a plain attribute, move it freely);
     ``theme``, ``watch``: what ``localStorage`` remembers; ``prefers_dark``: the system
     theme; ``permission``: ``Notification.permission`` at boot (granted, denied, default,
-    unsupported) and ``answer``: what the visitor answers when asked; ``cached``: whether
-    the paint script showed the last known status; ``clipboard_works``: what the
-    Clipboard API's promise resolves to.
+    unsupported) and ``answer``: what the visitor answers when asked; ``last_known``:
+    whether the paint script showed the last known status; ``clipboard_works``: what the
+    Clipboard API's promise resolves to; ``typed``: what the lookup field held when
+    Python started (typed before it ran).
     """
 
     def __init__(
@@ -81,8 +83,9 @@ class RecordingBrowser:
         watch: bool = False,
         permission: str = "default",
         answer: str = "granted",
-        cached: bool = False,
+        last_known: bool = False,
         clipboard_works: bool = True,
+        typed: str = "",
     ) -> None:
         self.href = url
         for name, value in (query or {}).items():
@@ -95,8 +98,9 @@ class RecordingBrowser:
         self.watch = watch
         self.permission = permission
         self.answer = answer
-        self.cached = cached
+        self.last_known = last_known
         self.clipboard_works = clipboard_works
+        self.typed = typed
         # What was asked of the page, in order: every command, and the flushed batches.
         self.commands: list[list[Any]] = []
         self.batches: list[list[list[Any]]] = []
@@ -115,8 +119,8 @@ class RecordingBrowser:
         self.clipboard: list[str] = []
         self.notes: list[tuple[str, str]] = []  # notifications shown: (title, body)
         self.asked = 0  # notification permission requests
-        self.snapshots: list[str | None] = []  # payloads stored for the next visit
-        self.dropped_cached = False
+        self.stored_last_known: list[str | None] = []  # payloads kept for the next visit
+        self.dropped_last_known = False
         self.ready = False
         self.closed = False
 
@@ -161,10 +165,10 @@ class RecordingBrowser:
 
     # -- BrowserPort: reading the page ------------------------------------------------------
 
-    def location(self) -> tuple[str, str, str, str]:
+    def location(self) -> Location:
         parts = urlsplit(self.href)
         search = f"?{parts.query}" if parts.query else ""
-        return f"{parts.scheme}:", parts.hostname or "", search, parts.path or "/"
+        return Location(f"{parts.scheme}:", parts.hostname or "", search, parts.path or "/")
 
     def visible(self) -> bool:
         return self.is_visible
@@ -182,6 +186,9 @@ class RecordingBrowser:
     def stored_theme(self) -> str | None:
         return self.theme
 
+    def typed_lookup(self) -> str:
+        return self.typed
+
     def prefers_dark(self) -> bool:
         return self.dark
 
@@ -191,19 +198,19 @@ class RecordingBrowser:
     def notification_permission(self) -> str:
         return self.permission
 
-    def cached_shown(self) -> bool:
-        return self.cached
+    def last_known_shown(self) -> bool:
+        return self.last_known
 
     def ui_event(self, event: Any) -> UiEvent:
-        if not event.ui:
-            return UiEvent(kind=event.kind)
-        return UiEvent(**event.ui)
+        return UiEvent.from_json(event.kind, None if event.ui is None else dict(event.ui))
 
     # -- BrowserPort: writing the page ------------------------------------------------------
 
-    def _send(self, *command: Any) -> None:
-        self.commands.append(list(command))
-        self._queue.append(list(command))
+    def _send(self, command: Command, *args: Any) -> None:
+        """As the runtime queues it: the seam's spelling, with the declared arity."""
+        assert len(args) == command.arity, command
+        self.commands.append([command.spelling, *args])
+        self._queue.append([command.spelling, *args])
 
     def flush(self) -> None:
         if self._queue:
@@ -212,20 +219,20 @@ class RecordingBrowser:
 
     def apply(self, ops: list[Any]) -> None:
         if ops:
-            self._send("apply", ops)
+            self._send(Command.APPLY, ops)
 
     def record_render(self, kind: str, ms: float) -> None:
         self.renders.append((kind, ms))
-        self._send("recordRender", kind, ms, 0)  # no JS proxies under CPython
+        self._send(Command.RECORD_RENDER, kind, ms, 0)  # no JS proxies under CPython
 
     def set_title(self, title: str) -> None:
         if title != self.title:
             self.title = title
-            self._send("setTitle", title)
+            self._send(Command.SET_TITLE, title)
 
     def set_favicon(self, drawing: list[tuple[Any, ...]], size: int) -> None:
         self.favicon = (drawing, size)
-        self._send("setFavicon", drawing, size)
+        self._send(Command.SET_FAVICON, drawing, size)
 
     def announce(self, text: str) -> None:
         self.announced.append(text)
@@ -237,12 +244,12 @@ class RecordingBrowser:
         listener = Listener(self._next_id, str(target), kind, handler, capture, self)
         self._next_id += 1
         self.listeners[listener.id] = listener
-        self._send("listen", listener.id, listener.target, kind)
+        self._send(Command.LISTEN, listener.id, listener.target, kind)
         return listener
 
     def unlisten(self, listener_id: int) -> None:
         if self.listeners.pop(listener_id, None) is not None:
-            self._send("unlisten", listener_id)
+            self._send(Command.UNLISTEN, listener_id)
 
     def mark_ready(self) -> None:
         self.ready = True
@@ -257,28 +264,28 @@ class RecordingBrowser:
     def replace_query_param(self, name: str, value: str | None) -> str:
         """``URL.searchParams`` set or delete, without a history entry; the new search."""
         self._set_param(name, value)
-        self._send("replaceUrl", self.href)
-        return self.location()[2]
+        self._send(Command.REPLACE_URL, self.href)
+        return self.location().search
 
     def set_input_value(self, element_id: str, value: str) -> None:
         self.inputs[element_id] = value
-        self._send("setValue", element_id, value)
+        self._send(Command.SET_VALUE, element_id, value)
 
     def scroll_to_shard(self, shard_id: int) -> None:
         self.scrolled_to.append(shard_id)
-        self._send("scrollToShard", shard_id)
+        self._send(Command.SCROLL_TO_SHARD, shard_id)
 
     def focus_shard(self, shard_id: int) -> None:
         self.focused.append(shard_id)
-        self._send("focusShard", shard_id)
+        self._send(Command.FOCUS_SHARD, shard_id)
 
     def show_details(self, shard_id: int) -> None:
         self.details = shard_id
-        self._send("showDetails", shard_id)
+        self._send(Command.SHOW_DETAILS, shard_id)
 
     def hide_details(self) -> None:
         self.details = None
-        self._send("hideDetails")
+        self._send(Command.HIDE_DETAILS)
 
     async def write_clipboard(self, text: str) -> bool:
         self.flush()
@@ -287,11 +294,11 @@ class RecordingBrowser:
 
     def store_theme(self, theme: str) -> None:
         self.theme = theme
-        self._send("storeTheme", theme)
+        self._send(Command.STORE_THEME, theme)
 
     def store_watch(self, on: bool) -> None:
         self.watch = on
-        self._send("storeWatch", on)
+        self._send(Command.STORE_WATCH, on)
 
     async def request_notifications(self) -> str:
         self.flush()
@@ -301,15 +308,15 @@ class RecordingBrowser:
 
     def notify(self, title: str, body: str) -> None:
         self.notes.append((title, body))
-        self._send("notify", title, body)
+        self._send(Command.NOTIFY, title, body)
 
-    def drop_cached(self) -> None:
-        self.dropped_cached = True
-        self._send("dropCached")
+    def drop_last_known(self) -> None:
+        self.dropped_last_known = True
+        self._send(Command.DROP_LAST_KNOWN)
 
-    def store_snapshot(self, payload: str | None) -> None:
-        self.snapshots.append(payload)
-        self._send("storeSnapshot", payload)
+    def store_last_known(self, payload: str | None) -> None:
+        self.stored_last_known.append(payload)
+        self._send(Command.STORE_LAST_KNOWN, payload)
 
     # -- the address ------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.support.site import PUBLIC_HOST, PUBLIC_PORTS, Served
 
@@ -23,6 +24,7 @@ __all__ = [
     "NO_MODULE_WORKERS",
     "READY",
     "SHOW",
+    "VIOLATIONS",
     "Watched",
     "chromium_path",
     "cold_visit_paths",
@@ -86,6 +88,22 @@ class Watched:
         assert self.page_errors == [], self.page_errors
         assert self.console_errors == [], self.console_errors
 
+    def foreign_requests(self, *origins: str) -> list[str]:
+        """Requests to any origin but ``origins`` (the site's and its configured
+        endpoints'); blob: and data: URLs are the page's own. Requests blocked by the
+        CSP are listed too: the page tried."""
+
+        def origin(url: str) -> str:
+            parts = urlsplit(url)
+            return f"{parts.scheme}://{parts.netloc}"
+
+        allowed = {origin(o) for o in origins}
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme not in ("blob", "data") and origin(url) not in allowed
+        ]
+
 
 def watch(page: Any) -> Watched:
     watched = Watched(page)
@@ -122,6 +140,10 @@ JS_STATE_NAMES = [
 ]
 
 READY = "html[data-ready]"
+
+# The Content-Security-Policy violations the page counted, its own and its worker's
+# (static/boot-status.js), for page.evaluate; every engine can read it.
+VIOLATIONS = "window.statuspageBoot().violations"
 
 # An engine whose Worker ignores the `type` option (no module workers): it never reads it.
 NO_MODULE_WORKERS = """(() => {

@@ -8,6 +8,8 @@ real domain; Chromium resolves it to 127.0.0.1 (``tests.support.pages.CHROMIUM_A
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,6 +70,18 @@ class Served:
     @property
     def port(self) -> int:
         return int(self.server.server_address[1])
+
+    def release_held(self) -> None:
+        """Send what the ``hold`` fault holds (tools/serve.py), and every later request."""
+        self.server.release_held()
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """Every origin the page may ask: its own and its two configured endpoints (as
+        the build wrote them into the page)."""
+        page = (self.root / "index.html").read_text(encoding="utf-8")
+        config = json.loads(re.findall(r'id="statuspage-config">([^<]*)<', page)[0])
+        return (self.url, config["tokenUrl"], config["wsUrl"])
 
     def close(self) -> None:
         self.server.shutdown()

@@ -3,7 +3,7 @@
 ``RecordingBrowser`` must stay a ``BrowserPort``: statically, through the typed
 assignment below (``.venv/bin/mypy tests/support tests/unit/test_harness.py``; the
 project's own mypy run follows ``tests.support`` from ``tools/``), and at run time,
-method by method. It records only commands ``static/apply.js`` runs, with their arity,
+method by method. It records only the seam's commands (``app.seam.Command``), with their arity,
 and models the page's address, events and listeners as ``app.runtime.Browser`` does.
 """
 
@@ -16,8 +16,9 @@ import inspect
 import pytest
 
 from app.model.page_state import SourceKind
-from app.ports import BrowserPort, UiEvent
+from app.ports import BrowserPort, Location, UiEvent
 from app.render.vdom import El
+from app.seam import Action, Command, UiKind
 from tests.support import (
     NOW,
     DomError,
@@ -34,7 +35,6 @@ from tests.support import (
     settle,
 )
 from tests.support import acks as acks_module
-from tests.support.apply_js import commands, js_params
 
 
 def test_the_recording_browser_is_a_browser_port() -> None:
@@ -82,20 +82,23 @@ def every_write(browser: RecordingBrowser) -> None:
     browser.store_theme("dark")
     browser.store_watch(True)
     browser.notify("Title", "Body")
-    browser.drop_cached()
-    browser.store_snapshot(None)
+    browser.drop_last_known()
+    browser.store_last_known(None)
     asyncio.run(browser.write_clipboard("report"))
     asyncio.run(browser.request_notifications())
     browser.close()
 
 
-def test_only_commands_apply_js_runs_are_recorded_with_their_arity() -> None:
+def test_only_declared_commands_are_recorded_with_their_arity() -> None:
+    """Every command the seam declares (``app.seam.Command``) but the runtime's own
+    report of where Python runs is recorded, with its declared arity (what apply.js
+    implements is compared with the same table in tests/unit/test_seam.py)."""
     browser = RecordingBrowser()
     every_write(browser)
-    table = commands()
-    assert {command[0] for command in browser.commands} == set(table) - {"reportRuntime"}
+    arity = {c.spelling: c.arity for c in Command}
+    assert {command[0] for command in browser.commands} == set(arity) - {"reportRuntime"}
     for name, *args in browser.commands:
-        assert len(args) == js_params(table[name]), name
+        assert len(args) == arity[name], name
 
 
 def test_writes_are_kept_by_kind_and_flushed_in_batches() -> None:
@@ -110,42 +113,42 @@ def test_writes_are_kept_by_kind_and_flushed_in_batches() -> None:
     assert (browser.scrolled_to, browser.focused, browser.details) == ([2], [2], None)
     assert (browser.theme, browser.watch) == ("dark", True)
     assert browser.notes == [("Title", "Body")] and browser.clipboard == ["report"]
-    assert browser.dropped_cached and browser.snapshots == [None]
+    assert browser.dropped_last_known and browser.stored_last_known == [None]
     assert (browser.asked, browser.permission) == (1, "denied")
     assert browser.closed and browser.listeners == {}
     # Waiting on the main thread (the clipboard) flushes first, as the runtime does.
     assert browser.batches == [browser.commands]
-    assert browser.batches[0][-1] == ["storeSnapshot", None]
+    assert browser.batches[0][-1] == ["storeLastKnown", None]
     browser.set_title("Title")
     assert browser.sent("setTitle") == [["Title"]]  # unchanged titles are not sent
 
 
 def test_the_address_reads_and_changes_like_url_search_params() -> None:
     browser = RecordingBrowser(url="http://localhost:8000/sub/?mock=1&guild=5&guild=6")
-    assert browser.location() == ("http:", "localhost", "?mock=1&guild=5&guild=6", "/sub/")
+    assert browser.location() == Location("http:", "localhost", "?mock=1&guild=5&guild=6", "/sub/")
     assert browser.query_param("guild") == "5"
     assert browser.query_param("nope") is None
     assert browser.replace_query_param("guild", "7 8") == "?mock=1&guild=7+8"
     assert browser.query_param("guild") == "7 8"
     assert browser.replace_query_param("mock", None) == "?guild=7+8"
     assert browser.replace_query_param("guild", None) == ""
-    assert browser.location() == ("http:", "localhost", "", "/sub/")
+    assert browser.location() == Location("http:", "localhost", "", "/sub/")
     assert browser.sent("replaceUrl")[-1] == ["http://localhost:8000/sub/"]
     assert RecordingBrowser(query={"guild": ""}).query_param("guild") == ""
-    assert RecordingBrowser().location() == ("https:", "status.test", "", "/")
+    assert RecordingBrowser().location() == Location("https:", "status.test", "", "/")
 
 
 def test_events_reach_the_listeners_of_their_target_and_kind() -> None:
     browser = RecordingBrowser()
-    seen: list[UiEvent] = []
+    seen: list[UiEvent | None] = []
     browser.listen("document", "click", lambda event: seen.append(browser.ui_event(event)))
-    browser.listen("window", "click", lambda event: seen.append(UiEvent("wrong")))
-    assert browser.fire("document", "click", action="copy", shard_id=3) == 1
+    browser.listen("window", "click", lambda event: seen.append(None))  # never this target
+    assert browser.fire("document", "click", action=Action.COPY, shard_id=3) == 1
     assert browser.fire("document", "click") == 1
     assert browser.fire("document", "keydown") == 0
-    assert seen == [UiEvent("click", action="copy", shard_id=3), UiEvent("click")]
+    assert seen == [UiEvent(UiKind.CLICK, action=Action.COPY, shard_id=3), UiEvent(UiKind.CLICK)]
     assert browser.listened("document") == ["click"]
-    assert browser.ui_event(PageEvent("pagehide", "window", persisted=True)) == UiEvent("pagehide")
+    assert browser.ui_event(PageEvent("keydown", "document")) == UiEvent(UiKind.KEYDOWN)
 
 
 def test_a_started_controller_follows_the_pages_events() -> None:
@@ -158,7 +161,7 @@ def test_a_started_controller_follows_the_pages_events() -> None:
     assert browser.title and browser.batches  # the first frame, flushed
     browser.set_online(False)
     assert c.state.connection.value == "offline"
-    assert act(browser, "document", "click", action="theme") == 1
+    assert act(browser, "document", "click", action=Action.THEME) == 1
     assert browser.theme == "light" and browser.sent("storeTheme") == [["light"]]
 
 

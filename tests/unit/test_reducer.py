@@ -27,6 +27,7 @@ from app.reducer import (
     StoreTheme,
     reduce,
 )
+from app.seam import Action, UiKind
 from tests.support import NOW
 
 
@@ -50,7 +51,7 @@ def snapshot(clusters: int = 2, bad_shard: int | None = 2) -> Snapshot:
 
 
 def click(**fields: Any) -> UiEvent:
-    return UiEvent("click", **fields)
+    return UiEvent(UiKind.CLICK, **fields)
 
 
 def test_nothing_to_do_returns_the_very_same_state() -> None:
@@ -58,68 +59,71 @@ def test_nothing_to_do_returns_the_very_same_state() -> None:
     ui = UiState()
     for event in (
         click(),
-        UiEvent("keydown", key="a"),
-        UiEvent("input", action="other"),
-        UiEvent("pointerover", pointer="touch", shard_id=1),
-        UiEvent("focusout"),
-        UiEvent("unknown-kind"),
+        UiEvent(UiKind.KEYDOWN, key="a"),
+        UiEvent(UiKind.INPUT, action=Action.COPY),  # input that is not the lookup
+        UiEvent(UiKind.POINTEROVER, pointer="touch", shard_id=1),
+        UiEvent(UiKind.FOCUSOUT),
+        UiEvent.from_json("click", {"kind": "click", "action": "from-another-build"}),
     ):
         assert reduce(ui, event, snapshot()) == (ui, ())
         assert reduce(ui, event, snapshot())[0] is ui
 
 
 def test_legend_filter_toggles_and_clear_resets_both_filters() -> None:
-    ui, _ = reduce(UiState(), click(action="filter-state", value="Disconnected"), None)
+    ui, _ = reduce(UiState(), click(action=Action.FILTER_STATE, value="Disconnected"), None)
     assert ui.state_filter is ShardState.DISCONNECTED
     assert (
-        reduce(ui, click(action="filter-state", value="Disconnected"), None)[0].state_filter is None
+        reduce(ui, click(action=Action.FILTER_STATE, value="Disconnected"), None)[0].state_filter
+        is None
     )
-    ui, _ = reduce(ui, click(action="problems-only"), None)
+    ui, _ = reduce(ui, click(action=Action.PROBLEMS_ONLY), None)
     assert ui.problems_only
-    ui, effects = reduce(ui, click(action="clear-filter"), None)
+    ui, effects = reduce(ui, click(action=Action.CLEAR_FILTER), None)
     assert (ui.state_filter, ui.problems_only, effects) == (None, False, ())
 
 
 def test_an_unknown_filter_value_is_ignored_rather_than_raising() -> None:
     ui = UiState()
-    assert reduce(ui, click(action="filter-state", value="Bogus"), None)[0] is ui
+    assert reduce(ui, click(action=Action.FILTER_STATE, value="Bogus"), None)[0] is ui
 
 
 def test_fold_one_cluster_and_fold_all_healthy_then_unfold() -> None:
     data = snapshot(clusters=3, bad_shard=2)  # cluster 0 has the bad shard
-    ui, _ = reduce(UiState(), click(action="fold", cluster=2), data)
+    ui, _ = reduce(UiState(), click(action=Action.FOLD, cluster=2), data)
     assert ui.collapsed == {2}
-    ui, _ = reduce(ui, click(action="fold-healthy"), data)
+    ui, _ = reduce(ui, click(action=Action.FOLD_HEALTHY), data)
     assert ui.collapsed == {1, 2}
-    ui, _ = reduce(ui, click(action="fold-healthy"), data)
+    ui, _ = reduce(ui, click(action=Action.FOLD_HEALTHY), data)
     assert ui.collapsed == frozenset()
 
 
 def test_theme_flips_what_is_on_screen_and_asks_to_store_it() -> None:
     """With no choice yet the system's theme is what the button flips."""
-    ui, effects = reduce(UiState(system_dark=True), click(action="theme"), None)
+    ui, effects = reduce(UiState(system_dark=True), click(action=Action.THEME), None)
     assert (ui.theme, effects) == ("light", (StoreTheme("light"),))
-    ui, effects = reduce(ui, click(action="theme"), None)
+    ui, effects = reduce(ui, click(action=Action.THEME), None)
     assert (ui.theme, effects) == ("dark", (StoreTheme("dark"),))
 
 
 def test_copy_asks_for_the_report_and_its_outcome_is_shown() -> None:
     ui = UiState()
-    assert reduce(ui, click(action="copy"), None) == (ui, (CopyDiagnostics(),))
+    assert reduce(ui, click(action=Action.COPY), None) == (ui, (CopyDiagnostics(),))
     assert reduce(ui, Copied(True), None)[0].copy_status == "copy.done"
     assert reduce(ui, Copied(False), None)[0].copy_status == "copy.failed"
 
 
 def test_lookup_input_parses_and_puts_only_a_valid_server_in_the_url() -> None:
     ui, effects = reduce(
-        UiState(), UiEvent("input", action="lookup", value="81384788765712384"), None
+        UiState(), UiEvent(UiKind.INPUT, action=Action.LOOKUP, value="81384788765712384"), None
     )
     assert ui.lookup is not None and ui.lookup.guild_id == 81384788765712384
     assert effects == (SetGuildParam(81384788765712384),)
-    ui, effects = reduce(ui, UiEvent("input", action="lookup", value="not a server"), None)
+    ui, effects = reduce(
+        ui, UiEvent(UiKind.INPUT, action=Action.LOOKUP, value="not a server"), None
+    )
     assert ui.lookup is not None and ui.lookup.error is not None
     assert effects == (SetGuildParam(None),)
-    ui, effects = reduce(ui, UiEvent("input", action="lookup", value="   "), None)
+    ui, effects = reduce(ui, UiEvent(UiKind.INPUT, action=Action.LOOKUP, value="   "), None)
     assert ui.lookup is None
     assert reduce(ui, SearchChanged("?guild=1"), None)[0].search == "?guild=1"
 
@@ -135,16 +139,16 @@ def test_click_opens_the_popover_and_a_click_elsewhere_closes_it() -> None:
 def test_escape_closes_whatever_opened_the_popover() -> None:
     for reason in OpenReason:
         ui, effects = reduce(
-            UiState(popover=Popover(1, reason)), UiEvent("keydown", key="Escape"), None
+            UiState(popover=Popover(1, reason)), UiEvent(UiKind.KEYDOWN, key="Escape"), None
         )
         assert (ui.popover, effects) == (None, (HideDetails(),))
     ui = UiState()
-    assert reduce(ui, UiEvent("keydown", key="Escape"), None) == (ui, ())
+    assert reduce(ui, UiEvent(UiKind.KEYDOWN, key="Escape"), None) == (ui, ())
 
 
 def test_hover_opens_and_leaving_closes_but_never_a_clicked_popover() -> None:
-    over = UiEvent("pointerover", pointer="mouse", shard_id=5)
-    out = UiEvent("pointerout", pointer="mouse", shard_id=5)
+    over = UiEvent(UiKind.POINTEROVER, pointer="mouse", shard_id=5)
+    out = UiEvent(UiKind.POINTEROUT, pointer="mouse", shard_id=5)
     ui, _ = reduce(UiState(), over, None)
     assert ui.popover == Popover(5, OpenReason.HOVER)
     assert reduce(ui, out, None)[0].popover is None
@@ -152,17 +156,17 @@ def test_hover_opens_and_leaving_closes_but_never_a_clicked_popover() -> None:
     assert reduce(clicked, over, None)[0] is clicked
     assert reduce(clicked, out, None)[0] is clicked
     # Moving onto the popover itself keeps a hovered one open.
-    into_details = UiEvent("pointerout", pointer="mouse", shard_id=5, in_details=True)
+    into_details = UiEvent(UiKind.POINTEROUT, pointer="mouse", shard_id=5, in_details=True)
     assert reduce(ui, into_details, None)[0] is ui
 
 
 def test_focus_opens_moves_the_tab_stop_and_leaving_the_grid_closes() -> None:
-    ui, _ = reduce(UiState(), UiEvent("focusin", shard_id=6, grid_cluster=1), None)
+    ui, _ = reduce(UiState(), UiEvent(UiKind.FOCUSIN, shard_id=6, grid_cluster=1), None)
     assert ui.popover == Popover(6, OpenReason.FOCUS)
     assert ui.focus_shard == {1: 6}
     # Focus moving to another shard is not leaving.
-    assert reduce(ui, UiEvent("focusout", shard_id=6, related_shard=7), None)[0] is ui
-    ui, effects = reduce(ui, UiEvent("focusout", shard_id=6), None)
+    assert reduce(ui, UiEvent(UiKind.FOCUSOUT, shard_id=6, related_shard=7), None)[0] is ui
+    ui, effects = reduce(ui, UiEvent(UiKind.FOCUSOUT, shard_id=6), None)
     assert (ui.popover, effects) == (None, (HideDetails(),))
 
 
@@ -181,7 +185,7 @@ def test_focus_opens_moves_the_tab_stop_and_leaving_the_grid_closes() -> None:
 def test_arrow_keys_move_the_roving_tab_stop_within_the_grid(
     key: str, start: int, target: int
 ) -> None:
-    event = UiEvent("keydown", key=key, shard_id=start, grid_cluster=1)
+    event = UiEvent(UiKind.KEYDOWN, key=key, shard_id=start, grid_cluster=1)
     ui, effects = reduce(UiState(), event, snapshot())
     assert ui.focus_shard == {1: target}
     assert effects == (FocusShard(target),)
@@ -190,9 +194,9 @@ def test_arrow_keys_move_the_roving_tab_stop_within_the_grid(
 def test_arrow_keys_skip_shards_the_filters_hide() -> None:
     """Cluster 0's shards 0, 1, 3 are Ready and 2 is down: "problems only" leaves just 2."""
     ui = UiState(problems_only=True)
-    event = UiEvent("keydown", key="ArrowRight", shard_id=2, grid_cluster=0)
+    event = UiEvent(UiKind.KEYDOWN, key="ArrowRight", shard_id=2, grid_cluster=0)
     assert reduce(ui, event, snapshot())[1] == (FocusShard(2),)
-    hidden = UiEvent("keydown", key="ArrowRight", shard_id=1, grid_cluster=0)
+    hidden = UiEvent(UiKind.KEYDOWN, key="ArrowRight", shard_id=1, grid_cluster=0)
     assert reduce(ui, hidden, snapshot())[0] is ui
 
 

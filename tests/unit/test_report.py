@@ -20,6 +20,7 @@ from app.controller import Controller
 from app.model.page_state import SourceKind
 from app.render import report as report_module
 from app.render.report import diagnostics_report
+from app.seam import Action
 from tests.support import CREATED, NOW, RecordingBrowser, act, english, make_controller
 
 UTC_TEXT = "2023-11-14 22:14:20"  # NOW; 2023-11-15 03:44:20 in Kolkata (UTC+5:30)
@@ -124,7 +125,7 @@ def copied(guild_input: str | None) -> tuple[str, Controller]:
     controller = make_controller(browser, env={"STATUSPAGE_MOCK": "never"}, version="0.1.0+abc1234")
     controller.start()
     assert controller.accept(ACK, SourceKind.LIVE)
-    assert act(browser, "document", "click", action="copy") == 1
+    assert act(browser, "document", "click", action=Action.COPY) == 1
     assert len(browser.clipboard) == 1
     assert controller.ui.copy_status == "copy.done"
     return browser.clipboard[0], controller

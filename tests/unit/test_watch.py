@@ -18,6 +18,7 @@ from app.model.watch import (
     alert_message,
     observe,
 )
+from app.seam import Action, UiKind
 from tests.support import catalogue
 
 OK, DEGRADED, DOWN = OverallStatus.OPERATIONAL, OverallStatus.DEGRADED, OverallStatus.OUTAGE
@@ -190,11 +191,11 @@ def test_reducer_press_asks_then_the_answer_turns_watching_on_and_is_stored() ->
     from app.reducer import AskNotifications, NotificationsAnswered, StoreWatch, reduce
 
     ui = UiState()
-    same, effects = reduce(ui, UiEvent("click", action="watch"), None)
+    same, effects = reduce(ui, UiEvent(UiKind.CLICK, action=Action.WATCH), None)
     assert same is ui and effects == (AskNotifications(),)
     on, effects = reduce(ui, NotificationsAnswered(Permission.GRANTED), None)
     assert on.watch.active and effects == (StoreWatch(True),)
-    off, effects = reduce(on, UiEvent("click", action="watch"), None)
+    off, effects = reduce(on, UiEvent(UiKind.CLICK, action=Action.WATCH), None)
     assert not off.watch.active and effects == (StoreWatch(False),)
     dismissed = reduce(ui, NotificationsAnswered(Permission.DEFAULT), None)
     assert dismissed == (ui, ())

@@ -15,6 +15,7 @@ import pytest
 
 from app.controller import Controller
 from app.model.page_state import SourceKind
+from app.seam import Action
 from tests.support import RecordingBrowser, ack, act, cluster, make_controller
 
 GUILD = 81384788765712384  # (>> 22) % 4 = 2 with 4 shards: shard 2
@@ -35,7 +36,7 @@ def started(browser: RecordingBrowser) -> Controller:
 
 def press(browser: RecordingBrowser) -> None:
     """A click on #watch, as the page describes it, and whatever it started, finished."""
-    assert act(browser, "document", "click", action="watch") == 1
+    assert act(browser, "document", "click", action=Action.WATCH) == 1
 
 
 def test_a_remembered_choice_with_permission_notifies_down_and_back() -> None:

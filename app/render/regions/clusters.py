@@ -23,6 +23,7 @@ from app.render.context import Frame, attrs
 from app.render.memo import Memo
 from app.render.vdom import El
 from app.render.wording import Wording
+from app.seam import Action
 
 __all__ = ["MAX_TILES_PER_CLUSTER", "clusters"]
 
@@ -163,7 +164,7 @@ def _head(
                 (
                     ("type", "button"),
                     ("class", "fold-button"),
-                    ("data-action", "fold"),
+                    ("data-action", Action.FOLD),
                     ("data-cluster", str(cluster_id)),
                     ("aria-expanded", "false" if collapsed else "true"),
                     ("aria-controls", f"grid-{cluster_id}"),

@@ -14,6 +14,7 @@ from app.model.vocabulary import (
 )
 from app.render.context import Frame
 from app.render.vdom import El
+from app.seam import Action
 
 __all__ = ["glance"]
 
@@ -68,7 +69,7 @@ def _legend(f: Frame) -> El:
                 (
                     ("type", "button"),
                     ("class", "legend-item"),
-                    ("data-action", "filter-state"),
+                    ("data-action", Action.FILTER_STATE),
                     ("data-value", name),
                     ("data-health", style.health.value),
                     ("data-shape", style.shape),
@@ -143,7 +144,11 @@ def _toolbar(f: Frame) -> Iterator[El]:
             El(
                 "button",
                 "flt-c",
-                (("type", "button"), ("class", "link-button"), ("data-action", "clear-filter")),
+                (
+                    ("type", "button"),
+                    ("class", "link-button"),
+                    ("data-action", Action.CLEAR_FILTER),
+                ),
                 w.text("filter.clear"),
             ),
         ),

@@ -1,12 +1,12 @@
 """The controller's side of the last known status at first paint.
 
-``static/cached-paint.js`` may have painted the status stored by an earlier visit before
-Python started. ``CachedView`` wraps each render pass of ``Controller.paint``: while the
+``static/last-known.js`` may have painted the status stored by an earlier visit before
+Python started. ``LastKnownView`` wraps each render pass of ``Controller.paint``: while the
 painted view shows, Python's operations stay off the regions it painted; the first pass
-with data takes over (``dropCached`` is queued ahead of that pass's operations, in the
+with data takes over (``dropLastKnown`` is queued ahead of that pass's operations, in the
 same batch, and the view draws those regions from scratch); after a pass that drew new
 live data, what is on screen is stored for the next visit. The rules and the payload
-live in ``app.render.cached``.
+live in ``app.render.last_known``.
 """
 
 from __future__ import annotations
@@ -16,25 +16,25 @@ import dataclasses
 from app.model.changelog import ChangeLog
 from app.model.page_state import PageState, SourceKind
 from app.model.ui_state import UiState
-from app.ports import BrowserPort
-from app.render.cached import CachedPaint
+from app.ports import LastKnown
+from app.render.last_known import LastKnownPaint
 from app.render.page import PageView, Rendered
 
-__all__ = ["CachedView"]
+__all__ = ["LastKnownView"]
 
 
-class CachedView:
-    def __init__(self, browser: BrowserPort, view: PageView, locale: str, version: str) -> None:
+class LastKnownView:
+    def __init__(self, browser: LastKnown, view: PageView, locale: str, version: str) -> None:
         self.browser = browser
         self.view = view
         self.locale = locale
         self.version = version
-        self.paint = CachedPaint(shown=bool(browser.cached_shown()))
+        self.paint = LastKnownPaint(shown=bool(browser.last_known_shown()))
 
     def render(self, state: PageState, ui: UiState, now_ms: float, changes: ChangeLog) -> Rendered:
         """``view.render``, with the painted view dropped or held as it must be."""
         if self.paint.take_over(state.snapshot is not None):
-            self.browser.drop_cached()
+            self.browser.drop_last_known()
         rendered = self.view.render(state, ui, now_ms, changes)
         if not self.paint.shown:
             return rendered
@@ -46,7 +46,7 @@ class CachedView:
     def rendered(self, state: PageState, data: bool, now_ms: float) -> None:
         """After a pass (its render recorded): keep a pass of new live data for next time."""
         if data and state.source is SourceKind.LIVE:
-            self.browser.store_snapshot(
+            self.browser.store_last_known(
                 self.paint.payload(
                     self.view.rendered(),
                     saved_at_ms=state.last_success_ms or now_ms,

@@ -1,4 +1,4 @@
-"""The last known status at first paint (issue 14): static/cached-paint.js and its takeover.
+"""The last known status at first paint: static/last-known.js and its takeover.
 
 A returning visitor sees what the page last showed with live data, painted from
 localStorage before Python starts, marked ``<html data-source="cache" data-stale>`` with
@@ -68,7 +68,7 @@ def tiles(page: Any) -> list[tuple[str, str]]:
 
 
 def cache_reason(page: Any) -> str:
-    return str(page.evaluate("window.statuspageCache.reason"))
+    return str(page.evaluate("window.statuspageLastKnown.reason"))
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -100,7 +100,7 @@ def live_visit(browser: Any, server: Backend, site: Served) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = open_page(watch(context.new_page()), site.url)
-        page.wait_for_function(f"localStorage.getItem({json.dumps(KEY)}) !== null")
+        page.wait_for_function(f"() => localStorage.getItem({json.dumps(KEY)}) !== null")
         return {
             "payload": page.evaluate(f"localStorage.getItem({json.dumps(KEY)})"),
             "tiles": tiles(page),
@@ -136,7 +136,7 @@ def test_second_visit_shows_the_last_live_status_marked_then_live_data_takes_ove
     batch: no empty grid in between, no duplicate tiles, no layout shift."""
     first = watch(context.new_page())
     open_page(first, site.url)
-    first.page.wait_for_function(f"localStorage.getItem({json.dumps(KEY)}) !== null")
+    first.page.wait_for_function(f"() => localStorage.getItem({json.dumps(KEY)}) !== null")
     shown = tiles(first.page)
     title = first.page.text_content("#overall-title")
     first.page.close()
@@ -147,7 +147,7 @@ def test_second_visit_shows_the_last_live_status_marked_then_live_data_takes_ove
     page.goto(site.url)  # returns after "load": the paint script has run
     assert page.locator(CACHED).count() == 1
     assert page.get_attribute("html", "data-ready") is None
-    assert page.evaluate("window.statuspageCache.shown") is True
+    assert page.evaluate("window.statuspageLastKnown.shown") is True
     assert tiles(page) == shown
     assert page.text_content("#overall-title") == title
     marker = page.text_content("#updated") or ""
@@ -157,13 +157,13 @@ def test_second_visit_shows_the_last_live_status_marked_then_live_data_takes_ove
     assert page.locator("#summary-facts dd").count() == 5
 
     # Python is running (it reports where) and still leaves the cached view alone.
-    page.wait_for_function("window.statuspage.debug.python !== null", timeout=60_000)
+    page.wait_for_function("() => window.statuspage.debug.python !== null", timeout=60_000)
     assert page.locator(CACHED).count() == 1
     assert tiles(page) == shown
 
     backend.set_fault(token=None)
     page.wait_for_selector(LIVE, state="attached", timeout=60_000)
-    assert page.evaluate("window.statuspageCache.shown") is False
+    assert page.evaluate("window.statuspageLastKnown.shown") is False
     live = tiles(page)
     expected = {str(s["id"]) for c in backend.get_clusters() for s in c.get("shards", [])}
     assert len(live) == len(set(live)) and {sid for sid, _ in live} == expected
@@ -179,7 +179,7 @@ def test_preview_data_is_never_stored_nor_painted(context: Any, mock_site: Serve
     """A page showing mock data keeps nothing, so the next visit paints nothing."""
     page = open_page(watch(context.new_page()), mock_site.url)
     assert page.get_attribute("html", "data-source") == "mock"
-    page.wait_for_function("window.statuspage.debug.renders.length >= 2")
+    page.wait_for_function("() => window.statuspage.debug.renders.length >= 2")
     assert page.evaluate(f"localStorage.getItem({json.dumps(KEY)})") is None
     page.reload()
     assert cache_reason(page) == "none"
@@ -262,10 +262,30 @@ def test_an_english_payload_is_not_painted_on_the_german_page(
 
 def hostile_payload(base: str) -> str:
     """The live payload with #8's hostile strings in every text and attribute value of
-    the first cluster card and the first tile row."""
+    the first cluster card, and in every value of the templates its tiles are built from
+    (but their class names, which the assertions select by): the tiles' state is SVG,
+    their texts IMG."""
     data = json.loads(base)
     clusters = next(r for r in data["regions"] if r[0] == "clusters")
     card = clusters[3][0]
+
+    def slots(template: list[Any]) -> list[str]:
+        """What each of a row's values fills: an attribute's name, or "#text"."""
+        names = [name for name, fixed in template[1] if fixed is None]
+        if template[2] == 0:
+            names.append("#text")
+        for child in template[3]:
+            names += slots(child)
+        return names
+
+    def poison_template(template: list[Any]) -> None:
+        for attr in template[1]:
+            if attr[1] is not None and attr[0] != "class":
+                attr[1] = SVG if attr[0] == "data-state" else IMG
+        if isinstance(template[2], str):
+            template[2] = IMG
+        for child in template[3]:
+            poison_template(child)
 
     def poison(node: list[Any]) -> None:
         if isinstance(node[0], str):
@@ -276,10 +296,12 @@ def hostile_payload(base: str) -> str:
             for child in node[3]:
                 poison(child)
         else:
-            node[4], node[5], node[6] = IMG, SCRIPT, SVG
+            filled = slots(data["templates"][node[0]])
+            node[1:] = [SVG if name == "data-state" else IMG for name in filled]
 
     poison(card)
-    data["kinds"] = [[SVG, IMG, SCRIPT, IMG] for _ in data["kinds"]]
+    for template in data["templates"]:
+        poison_template(template)
     return json.dumps(data)
 
 
@@ -343,7 +365,7 @@ def test_the_marker_speaks_the_pages_language(
     first = context.new_page()
     first.goto(url)
     first.wait_for_selector(READY, state="attached", timeout=60_000)
-    first.wait_for_function(f"localStorage.getItem({json.dumps(KEY)}) !== null")
+    first.wait_for_function(f"() => localStorage.getItem({json.dumps(KEY)}) !== null")
     title = first.text_content("#overall-title")
     first.close()
     backend.set_fault(token="hang")
@@ -351,7 +373,7 @@ def test_the_marker_speaks_the_pages_language(
     page.goto(url)
     assert cache_reason(page) == "shown"
     assert page.text_content("#overall-title") == title
-    before, after = t["cached.marker"].split("{ago}")
+    before, after = t["last_known.marker"].split("{ago}")
     marker = page.text_content("#updated") or ""
     assert marker.startswith(before) and marker.endswith(after)
     ago = marker[len(before) : len(marker) - len(after)]
