@@ -14,7 +14,12 @@ noise; the ratios are the result.
 - repeat visit in a persistent context: bytes transferred and time to data-ready.
 - bytes of the first visit, raw and gzip-compressed (what a CDN sends at least).
 - the first visit through simulated links: 40 Mbit/s (mock, against the floor), and
-  the phone-grade link (live, against the wasm's own download; ``--phone-only``).
+  the phone-grade link (live, against the wasm's own download and against a bare boot
+  of the site's runtime; ``--phone-only``), the endpoints behind a delay proxy too.
+- the live connection in round trips: Python's first call to data-ready, with the token
+  endpoint and the Socket.IO server behind a proxy that delays each chunk by half the
+  round trip (``tools/delay_proxy.py``), at 60 and 150 ms (``--connect-only``: these
+  rows and the phone-grade link's).
 - cumulative layout shift from navigation until two seconds after data-ready.
 - returning visit, live: navigation to the last known status painted from storage
   (static/last-known.js), against first contentful paint and data-ready of the same visit.
@@ -27,13 +32,14 @@ noise; the ratios are the result.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import shutil
 import statistics
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +53,7 @@ from tests.support.pages import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tools.bench_engines import engine_figures  # noqa: E402
 from tools.build import PYODIDE_FILES, build, npm_version  # noqa: E402
 from tools.crowd import report_lines as crowd_lines  # noqa: E402
+from tools.delay_proxy import DelayProxy  # noqa: E402
 from tools.serve import Link, make_server  # noqa: E402
 
 # Installed before any page script: records when data-ready appears, every long task
@@ -143,7 +150,7 @@ def visit(context: Any, site: Site, path: str) -> dict[str, Any]:
     page = context.new_page()
     page.add_init_script(PROBE)
     page.goto(site.url + path)
-    page.wait_for_function("window.__bench && window.__bench.ready !== null", timeout=120_000)
+    page.wait_for_function("() => window.__bench && window.__bench.ready !== null", timeout=120_000)
     page.wait_for_timeout(2000)  # a fixed window after ready, to collect late layout shifts
     probe = page.evaluate("window.__bench")
     page.close()
@@ -202,16 +209,23 @@ def main() -> None:
         "--phone-only", action="store_true", help="only the phone-grade link figures"
     )
     parser.add_argument(
+        "--connect-only",
+        action="store_true",
+        help="only the live connection's round trips and the phone-grade link figures",
+    )
+    parser.add_argument(
         "--crowd-only", action="store_true", help="only the crowd simulation (tools/crowd.py)"
     )
     args = parser.parse_args()
     if args.crowd_only:
         crowd_figures()
         return
-    if args.phone_only:
+    if args.phone_only or args.connect_only:
         work = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
         try:
             with sync_playwright() as p:
+                if args.connect_only:
+                    connect_figures(p, work)
                 phone_link_figures(p, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -277,6 +291,7 @@ def main() -> None:
                 engine_figures(mock.url, runs, chromium=(floor["ready_ms"], mock_run["ready_ms"]))
 
             link_figures(p, work / "mock", runs)
+            connect_figures(p, work)
             phone_link_figures(p, work)
 
             print("\nrepeat visit (persistent context, warm HTTP cache)")
@@ -356,29 +371,26 @@ document.documentElement.setAttribute("data-ready", "");
 
 def phone_link_figures(playwright: Any, work: Path) -> None:
     """The first visit: live data against a Node socket.io server, through the
-    phone-grade link, against the time the wasm alone takes on the same link.
+    phone-grade link, against the time the wasm alone takes on the same link, and
+    against a bare boot of the site's own runtime (``/floor-site-runtime/``: Pyodide with
+    the boot archive, main thread, nothing else): what the runtime alone costs there.
 
-    Only the site's own server is behind the link (the token endpoint and the Socket.IO
-    server answer over loopback). Cold profile per visit, medians of 3, interleaved. The
-    bare boot of the site's own runtime (``/floor-site-runtime/``: Pyodide with the boot
-    archive, main thread, nothing else) is printed beside it: what the runtime alone costs
-    on this link.
+    The site's own server is behind the link, and the token endpoint and the Socket.IO
+    server behind a delay proxy with the link's round trip (``PHONE_LINK.latency_s``), as
+    other hosts across the same network. Cold profile per visit, medians of 3, interleaved.
     """
     print(
         f"\nfirst visit through a phone-grade link ({PHONE_LINK.bytes_per_second * 8 / 1e6:.0f}"
         f" Mbit/s shared, +{PHONE_LINK.latency_s * 1000:.0f} ms per response, bodies paced at"
-        f" their gzip size; live, Node socket.io; median of {PHONE_RUNS} cold runs)"
+        f" their gzip size; live, Node socket.io behind a {PHONE_LINK.latency_s * 1000:.0f} ms"
+        f" round trip; median of {PHONE_RUNS} cold runs)"
     )
-    with Backend("node", scenario="degraded") as backend:
+    with (
+        Backend("node", scenario="degraded") as backend,
+        endpoints_behind_link(backend, PHONE_LINK.latency_s) as (env, _),
+    ):
         out = work / "phone"
-        build_site(  # with the bare-Pyodide pages; its loopback server is not used
-            out,
-            {
-                "STATUSPAGE_TOKEN_URL": backend.token_url,
-                "STATUSPAGE_WS_URL": backend.ws_url,
-                "STATUSPAGE_MOCK": "never",
-            },
-        ).close()
+        build_site(out, env).close()  # with the bare-Pyodide pages; its loopback server unused
         (runtime,) = (r for r in (out / "_r").glob("pyodide-*") if not r.name.endswith("-stock"))
         (out / "wasm-only").mkdir()
         (out / "wasm-only" / "index.html").write_text(WASM_ONLY_PAGE)
@@ -414,10 +426,126 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
         f"goal <= 1.6 x  ({page_ms:.0f} ms; runs {samples})",
     )
     line(
+        "  the same, against the bare boot of the site's runtime",
+        f"{page_ms / runtime_ms:.2f} x",
+        "goal <= 1.10 x",
+    )
+    line(
         "first visit bytes beyond the wasm, gzip -9",
         f"{beyond_gzip / 1e6:.2f} MB",
         "goal <= 1.3 MB",
     )
+
+
+@contextlib.contextmanager
+def endpoints_behind_link(
+    backend: Backend, rtt_s: float
+) -> Iterator[tuple[dict[str, str], tuple[DelayProxy, DelayProxy]]]:
+    """The backend's token endpoint and Socket.IO server, each behind a ``DelayProxy``:
+    the build environment that points the site at the proxies, and the two proxies
+    (whose ``rtt_s`` may change between visits)."""
+    with (
+        DelayProxy("127.0.0.1", backend.api_port, rtt_s) as api,
+        DelayProxy("127.0.0.1", backend.ws_port, rtt_s) as ws,
+    ):
+        env = {
+            "STATUSPAGE_TOKEN_URL": f"http://localhost:{api.port}/ws-token",
+            "STATUSPAGE_WS_URL": f"http://localhost:{ws.port}",
+            "STATUSPAGE_MOCK": "never",
+        }
+        yield env, (api, ws)
+
+
+# The round trips the connection is timed at, and the runs at each (interleaved).
+CONNECT_RTTS_S = (0.0, 0.06, 0.15)
+CONNECT_RUNS = 7
+# Installed beside PROBE: when Python made its first call (boot() in static/apply.js
+# dispatches "statuspage:python-started"), and the page's own render times up to
+# data-ready (window.statuspage.debug, read in the batch that set it).
+CONNECT_PROBE = """
+(() => {
+  const probe = window.__connect = {started: null, renders: null};
+  document.addEventListener('statuspage:python-started', () => {
+    if (probe.started === null) probe.started = performance.now();
+  });
+  new MutationObserver((_, observer) => {
+    if (document.documentElement.hasAttribute('data-ready')) {
+      probe.renders = (window.statuspage?.debug.renders ?? []).map(r => r.ms);
+      observer.disconnect();
+    }
+  }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-ready']});
+})();
+"""
+
+
+def connect_figures(playwright: Any, work: Path) -> None:
+    """Python's first call to live data, in round trips to the endpoints.
+
+    The token endpoint and the Socket.IO server (Node socket.io) are behind a
+    ``DelayProxy`` each; the site itself is served over loopback. Each visit is a fresh
+    browser context; each run visits once with no delay, then once at each round trip.
+
+    The round trips are (time from Python's first call to data-ready - the page's own
+    time) ÷ the round trip, the median over the runs. The page's own time is that of the
+    same run's visit with no delay: the renders, and the imports and the rest of the work
+    the renders do not include. (The renders alone, which the page measures itself, leave
+    that other work in, hundreds of milliseconds on a loaded machine; the printed "less
+    the renders only" figure shows it.)
+    """
+    print(
+        "\nthe live connection: Python's first call -> data-ready, the token endpoint and"
+        " the Socket.IO server behind a delay proxy (Node socket.io; median of"
+        f" {CONNECT_RUNS} runs)"
+    )
+    with (
+        Backend("node", scenario="degraded") as backend,
+        endpoints_behind_link(backend, 0.0) as (env, proxies),
+    ):
+        site = build_site(work / "connect", env)
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        samples: dict[float, list[tuple[float, float]]] = {rtt: [] for rtt in CONNECT_RTTS_S}
+        try:
+            for _ in range(CONNECT_RUNS):
+                for rtt in CONNECT_RTTS_S:
+                    for proxy in proxies:
+                        proxy.rtt_s = rtt
+                    samples[rtt].append(python_to_live(browser, site))
+        finally:
+            browser.close()
+            site.close()
+    base = samples[0.0]
+    line(
+        "no delay: first call -> data-ready",
+        f"{statistics.median(total for total, _ in base):.0f} ms",
+        f"reference  ({statistics.median(total - renders for total, renders in base):.0f} ms"
+        " of it outside the renders)",
+    )
+    for rtt in CONNECT_RTTS_S[1:]:
+        runs = samples[rtt]
+        ms = rtt * 1000
+        trips = statistics.median((t - t0) / ms for (t, _), (t0, _) in zip(runs, base, strict=True))
+        renders_only = statistics.median((t - r) / ms for t, r in runs)
+        line(
+            f"round trips at {ms:.0f} ms: first call -> data-ready",
+            f"{trips:.2f}",
+            f"goal <= 3.5  ({statistics.median(t for t, _ in runs):.0f} ms;"
+            f" less the renders only: {renders_only:.2f})",
+        )
+
+
+def python_to_live(browser: Browser, site: Site) -> tuple[float, float]:
+    """One visit: ms from Python's first call to data-ready, and the ms of renders in it."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.add_init_script(PROBE)
+        page.add_init_script(CONNECT_PROBE)
+        page.goto(site.url + "/")
+        page.wait_for_function("() => window.__bench.ready !== null", timeout=120_000)
+        probe = page.evaluate("({ready: window.__bench.ready, ...window.__connect})")
+    finally:
+        context.close()
+    return probe["ready"] - probe["started"], sum(probe["renders"])
 
 
 # When static/last-known.js put the stored status on screen (<html data-source="cache">),
@@ -459,7 +587,7 @@ def cached_paint(playwright: Any, site: Site, work: Path, runs: int) -> None:
             page.add_init_script(PROBE)
             page.add_init_script(CACHED_PROBE)
             page.goto(site.url + "/")
-            page.wait_for_function("window.__bench.ready !== null", timeout=120_000)
+            page.wait_for_function("() => window.__bench.ready !== null", timeout=120_000)
             page.wait_for_timeout(2000)  # a fixed window after ready, for late layout shifts
             samples.append(page.evaluate("({...window.__cached, ...window.__bench})"))
             stored = page.evaluate("(localStorage.getItem('statuspage-last') || '').length")
@@ -516,7 +644,7 @@ def scale(browser: Browser, backend: Backend, work: Path) -> None:
         page = context.new_page()
         page.goto(site.url + "/")
         page.wait_for_function(
-            "window.statuspage.debug && window.statuspage.debug.renders"
+            "() => window.statuspage.debug && window.statuspage.debug.renders"
             f".filter(r => r.kind === 'data').length >= {SCALE_DATA_RENDERS}",
             timeout=180_000,
         )

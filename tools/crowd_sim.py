@@ -24,14 +24,13 @@ Assumptions (the model, not measurements):
   connection is not a reconnect: no wait), so their asks are spread in phase before the
   incident; the steady state runs until t = 120 s (its figures: t = 30-120 s).
 - A connection attempt is a token request to the client API, a WebSocket and a Socket.IO
-  CONNECT: about three round trips at an RTT of 0.1 s, so a successful attempt is connected
-  0.3 s after it starts; a refused one (server down, or a 503 from the client API) fails
-  after 0.1 s. Attempts are numbered from 1 after each drop and start again at 1 after a
-  success.
-- One token request per connection attempt, counted when the attempt starts. An upper
-  bound: today the page fetches the token only once the WebSocket has opened (a refused
-  connection costs the client API nothing); a planned change fetches it in parallel with
-  every attempt, which this counts.
+  CONNECT: two round trips at an RTT of 0.1 s (the token is requested in parallel with the
+  WebSocket's opening), so a successful attempt is connected 0.2 s after it starts; a
+  refused one (server down, or a 503 from the client API) fails after 0.1 s. Attempts are
+  numbered from 1 after each drop and start again at 1 after a success.
+- One token request per connection attempt, counted when the attempt starts. Exact: the
+  page requests the token as each attempt's WebSocket is created, in parallel with its
+  opening, so a refused attempt costs the client API one request too.
 - When the server goes down every connected tab loses its connection at that moment: an
   ask awaiting its ack ends as ``Outcome.NOT_ASKED`` and the retry loop starts with attempt
   1's wait. A refresh due while disconnected ends at once as ``NOT_ASKED`` (no traffic).
@@ -78,7 +77,7 @@ __all__ = [
 ]
 
 RTT = 0.1  # seconds, one round trip between a tab and the bot
-CONNECT_TIME = 3 * RTT  # token request + WebSocket + Socket.IO CONNECT
+CONNECT_TIME = 2 * RTT  # WebSocket with the token request beside it, then Socket.IO CONNECT
 REFUSED_TIME = RTT  # a refused attempt fails after one round trip
 ACK_LATENCY = 0.02  # the server's own time to answer an ask, normally
 SLOW_ACK_LATENCY = 3.0  # ... while it is slow (scenario 4)

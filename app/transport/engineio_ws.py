@@ -334,12 +334,15 @@ class BrowserEngineIOClient(engineio.AsyncClient):  # type: ignore[misc]
         *args: Any,
         bridge: BrowserBridge,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        on_opening: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs["handle_sigint"] = False
         super().__init__(*args, **kwargs)
         self.bridge = bridge
         self.open_timeout = open_timeout
+        # Called as each browser WebSocket is about to be created (before any await).
+        self.on_opening = on_opening
         # Why the last ``_connect_websocket`` failed before engine.io was open (else None).
         self.last_open_error: WebSocketOpenError | None = None
 
@@ -372,6 +375,8 @@ class BrowserEngineIOClient(engineio.AsyncClient):  # type: ignore[misc]
             logger=self.logger,
             before_close=self._flush_before_close,
         )
+        if self.on_opening is not None:
+            self.on_opening()
         try:
             await ws.open(self.open_timeout)
         except WebSocketOpenError as exc:

@@ -1,7 +1,7 @@
 """The live data source: a Socket.IO client, running in Pyodide, that asks the bot for its status.
 
 ``LiveSource`` keeps one Socket.IO connection to the bot's status server open for the life of
-the page, fetching a fresh auth token before every connection attempt, retrying forever with
+the page, fetching a fresh auth token with every connection attempt, retrying forever with
 capped exponential backoff and jitter, and answering ``LiveSource.fetch`` with the raw ack of
 ``get-cluster-status`` (parsing is ``app.model``'s job). Connection changes are reported through
 an ``on_connection`` callback as ``ConnectionEvent`` values with stable reason codes that the
@@ -15,9 +15,17 @@ The connection itself (one retry loop, the waits of ``app.model.reconnect``, a f
 per attempt) is ``app.transport.retry_client``. A token endpoint that answers 429 or 503
 with ``Retry-After`` holds every attempt until then (``token-busy``).
 
+Each attempt requests its token as its WebSocket is created, so the two round trips
+overlap; socketio asks for ``auth`` once the socket is open, and gets that request's answer.
+Every attempt that opens a socket, the first of a fresh page and every reconnection,
+requests a fresh token, one request at a time (one still pending when the next socket opens
+is aborted); an attempt that fails before it opens a socket requests none.
+
 Quirks:
-- The token is fetched after the WebSocket has opened (that is when socketio asks for ``auth``).
-  A token failure therefore closes that fresh socket; no extra request reaches the server.
+- A token failure is reported when socketio asks for ``auth``: that attempt's fresh socket is
+  closed and no extra request reaches the server. When the socket fails first, the socket's
+  failure is the attempt's reason; its token request still ends in the background, and a
+  ``Retry-After`` it brings holds the next attempt all the same.
 - ``socketio.AsyncClient.call`` keeps waiting for the full timeout after a disconnect; ``fetch()``
   also returns early with ``SourceUnavailable('disconnected')`` when the connection drops.
 - engineio logs a traceback at ERROR level when the auth callable raises; both libraries are given
@@ -147,6 +155,8 @@ class LiveSource:
         self._last_reason: Reason | None = None
         self._last_detail = ""
         self._token_error: TokenError | None = None
+        # The token request of the attempt in flight, started as its WebSocket opens.
+        self._token_task: asyncio.Task[str] | None = None
         self._lost = asyncio.Event()
         self._first_outcome = asyncio.Event()
         self._last_event: ConnectionEvent | None = None
@@ -225,6 +235,8 @@ class LiveSource:
         if self._closed:
             return
         self._closed = True
+        if self._token_task is not None:
+            self._token_task.cancel()
         await self.sio.stop()
         self._up = False
         self._lost.set()
@@ -233,15 +245,41 @@ class LiveSource:
 
     # -- token -----------------------------------------------------------------------------
 
+    def socket_opening(self) -> None:
+        """RetryObserver: start this attempt's token request, while its WebSocket opens."""
+        self._request_token()
+
+    def _request_token(self) -> None:
+        previous = self._token_task
+        if previous is not None:
+            previous.cancel()  # one token request at a time; a finished one is dropped
+        task = asyncio.ensure_future(self._fetch_token())
+        task.add_done_callback(self._token_settled)
+        self._token_task = task
+
+    def _token_settled(self, task: asyncio.Task[str]) -> None:
+        """A token request ended: count it, and obey the ``Retry-After`` of a busy answer
+        (also when the attempt's socket failed first and the answer is never used)."""
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            self.tokens_fetched += 1
+        elif isinstance(exc, TokenError) and exc.retry_after is not None and not self._closed:
+            self.sio.hold(exc.retry_after)
+
     async def _auth(self) -> dict[str, str]:
-        """socketio ``auth`` callable: fetch a fresh token for this attempt."""
+        """socketio ``auth`` callable: the token requested as this attempt's socket opened."""
+        if self._token_task is None:  # pragma: no cover - every open socket requested one
+            self._request_token()
+        task, self._token_task = self._token_task, None
+        assert task is not None
         self._token_error = None
         try:
-            token = await self._fetch_token()
+            token = await task
         except TokenError as exc:
             self._token_error = exc
             raise
-        self.tokens_fetched += 1
         return {"token": token}
 
     async def _fetch_token(self) -> str:
@@ -297,10 +335,8 @@ class LiveSource:
     def attempt_failed(self, attempt: int, exc: BaseException) -> None:
         """RetryObserver: remember why the attempt failed (reported with the next event)."""
         token_error = self._token_error
-        if token_error is not None:
+        if token_error is not None:  # its Retry-After is held already (_token_settled)
             reason, detail = token_error.reason, token_error.detail
-            if token_error.retry_after is not None:
-                self.sio.hold(token_error.retry_after)
         else:
             reason, detail = self.sio.classify_failure(exc)
         self._last_reason, self._last_detail = reason, detail

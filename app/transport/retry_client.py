@@ -22,7 +22,9 @@ The retry design (python-socketio 5.18.1, verified in its source):
 - ``hold(seconds)`` (a token endpoint's ``Retry-After``) holds every attempt until then: the
   next wait is the longer of the rule's and the hold, and nothing cuts a hold short.
 - Each attempt calls ``connect()`` with ``auth=`` an async callable, which socketio evaluates in
-  its engine.io ``connect`` handler, i.e. once per attempt: a fresh token every time.
+  its engine.io ``connect`` handler, i.e. once per attempt: a fresh token every time. The
+  observer hears ``socket_opening`` as the attempt creates its WebSocket, so the token can be
+  requested then, in parallel with the socket's opening, and handed over when socketio asks.
 - ``reconnect_now()`` cuts the current backoff wait short; if an attempt is in flight it is
   remembered and the next attempt starts as soon as that one fails.
 """
@@ -108,6 +110,9 @@ class RetryObserver(Protocol):
     def attempt_started(self, attempt: int) -> None:
         """Attempt ``attempt`` starts now."""
 
+    def socket_opening(self) -> None:
+        """The attempt in flight creates its WebSocket now (not at all if it fails before)."""
+
     def attempt_failed(self, attempt: int, exc: BaseException) -> None:
         """Attempt ``attempt`` failed with ``exc``; the loop continues."""
 
@@ -164,7 +169,10 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
 
     def _engineio_client_class(self) -> Callable[..., BrowserEngineIOClient]:
         return functools.partial(
-            BrowserEngineIOClient, bridge=self._bridge, open_timeout=self._open_timeout
+            BrowserEngineIOClient,
+            bridge=self._bridge,
+            open_timeout=self._open_timeout,
+            on_opening=functools.partial(self._notify, "socket_opening"),
         )
 
     # -- public control ------------------------------------------------------------------

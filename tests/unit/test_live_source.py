@@ -403,6 +403,148 @@ async def test_a_hold_never_shortens_the_normal_wait() -> None:
     await source.close()
 
 
+# -- the token in parallel with the socket ----------------------------------------------------
+
+
+class HeldTokens:
+    """A FetchJson whose answers the test releases: tok-1, tok-2, ... one per ``release``.
+
+    Records, at each request, the ``readyState`` of every socket the page has created, and
+    how many requests were in flight at once; a request aborted by the page counts as
+    ``cancelled``.
+    """
+
+    def __init__(self, server: FakeSioServer) -> None:
+        self.server = server
+        self.seen: list[list[int]] = []
+        self.in_flight = self.max_in_flight = self.cancelled = self.released = 0
+        self.asked = asyncio.Event()
+        self._answers: asyncio.Queue[object] = asyncio.Queue()
+
+    def release(self, answer: object = None) -> None:
+        """Answer the next request: ``answer`` (raised if an exception), else a new token."""
+        self.released += 1
+        self._answers.put_nowait(answer or {"token": f"tok-{self.released}"})
+
+    async def __call__(self, url: str, timeout: float) -> object:
+        self.seen.append([ws.readyState for ws in self.server.bridge.sockets])
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        self.asked.set()
+        try:
+            answer = await self._answers.get()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        finally:
+            self.in_flight -= 1
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+
+@run
+async def test_the_token_is_requested_while_the_socket_opens_and_sent_once_both_are_there() -> None:
+    """The first connection of a fresh page: the token request starts with the WebSocket,
+    before it has opened; the Socket.IO CONNECT waits for the token, then carries it."""
+    server, events = FakeSioServer(silent_sockets=1), Events()  # the test opens the socket
+    tokens = HeldTokens(server)
+    source = make_source(server, tokens, events)  # type: ignore[arg-type]
+    starting = asyncio.ensure_future(source.start())
+    ws = await within(server.bridge.next_socket())
+    await within(tokens.asked.wait())
+    assert tokens.seen == [[FakeWebSocket.CONNECTING]]  # asked before the socket opened
+    ws.fire_open()
+    ws.fire_message(OPEN)
+    tokens.release()
+    await within(starting)
+    assert source.connected
+    assert ws.sent[0] == '40{"token":"tok-1"}'
+    assert len(tokens.seen) == 1
+    assert events.states() == [C, OK]
+    await source.close()
+
+
+@run
+async def test_each_reconnection_requests_a_fresh_token_as_its_socket_opens() -> None:
+    server, events = FakeSioServer(), Events()
+    tokens = HeldTokens(server)
+    source = make_source(server, tokens, events)  # type: ignore[arg-type]
+    tokens.release()
+    await source.start()
+    await within(server.bridge.next_socket())  # the first connection's
+    tokens.asked.clear()
+    server.silent_sockets = 1  # the test opens the next socket
+    server.connected[0].fire_close(1006)
+    ws = await within(server.bridge.next_socket())
+    await within(tokens.asked.wait())
+    assert tokens.seen[-1] == [FakeWebSocket.CLOSED, FakeWebSocket.CONNECTING]
+    ws.fire_open()
+    ws.fire_message(OPEN)
+    tokens.release()
+    await events.until(lambda e: e.state is OK and e is not events.log[1])
+    assert server.auths == [{"token": "tok-1"}, {"token": "tok-2"}]
+    assert tokens.max_in_flight == 1
+    await source.close()
+
+
+@run
+async def test_a_token_failure_is_reported_when_the_socket_asks_for_it() -> None:
+    """A token request that fails while the socket is still opening is reported as today:
+    the attempt fails with the token's reason, its socket is closed without a CONNECT."""
+    server, events = FakeSioServer(), Events()
+    tokens = HeldTokens(server)
+    tokens.release(FetchError("http", "HTTP 500"))
+    source = make_source(server, tokens, events)  # type: ignore[arg-type]
+    await source.start()
+    waiting = await events.until(lambda e: e.state is OFF)
+    assert waiting.reason == "token-http"
+    first = server.bridge.sockets[0]
+    assert first.close_calls and not any(str(f).startswith("40") for f in first.sent)
+    tokens.release()
+    await events.until(connected)
+    assert server.auths == [{"token": "tok-2"}]
+    await source.close()
+
+
+@run
+async def test_a_busy_answer_holds_the_next_attempt_even_when_the_socket_failed_first() -> None:
+    """The socket is refused (the attempt's reason), its token request answers 503 with
+    Retry-After: the next attempt still waits for the hold."""
+    server, events = FakeSioServer(refuse_sockets=1), Events()
+    tokens = Tokens(FetchError("http", "HTTP 503", retry_after=0.3))
+    source = make_source(server, tokens, events)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await source.start()
+    await events.until(connected)
+    assert loop.time() - began >= 0.3
+    assert next(e for e in events.log if e.state is OFF).reason == "connect-refused"
+    assert [e.attempt for e in events.log if e.state is C] == [1, 2]
+    assert server.auths == [{"token": "tok-1"}]
+    await source.close()
+
+
+@run
+async def test_a_token_request_left_pending_is_aborted_when_the_next_socket_opens() -> None:
+    """One token request at a time: the refused attempt's request, still unanswered, is
+    aborted as the next attempt's socket is created, and that attempt asks again."""
+    server, events = FakeSioServer(refuse_sockets=1), Events()
+    tokens = HeldTokens(server)
+    source = make_source(server, tokens, events)  # type: ignore[arg-type]
+    await source.start()  # the first attempt is refused; its token request hangs
+    assert events.log[-1].reason == "connect-refused"
+    assert tokens.in_flight == 1
+    tokens.asked.clear()
+    await within(tokens.asked.wait())  # the next attempt's socket is being created
+    assert tokens.cancelled == 1
+    tokens.release()
+    await events.until(connected)
+    assert tokens.max_in_flight == 1
+    assert server.auths == [{"token": "tok-1"}]
+    await source.close()
+
+
 # -- initial failures, drops and reconnection -------------------------------------------------
 
 
@@ -416,7 +558,9 @@ async def test_initial_connect_failure_keeps_retrying() -> None:
     await events.until(connected)
     attempts = [e.attempt for e in events.log if e.state is C]
     assert attempts == [1, 2, 3, 4]
-    assert tokens.issued == ["tok-1"]  # a token is fetched only once a socket is open
+    # every attempt requests its token as it starts; only the open socket's is sent
+    assert len(tokens.urls) == 4
+    assert server.auths == [{"token": tokens.issued[-1]}]
     assert server.max_opening == 1  # never two attempts in flight
     await source.close()
 
@@ -444,7 +588,9 @@ async def test_server_killed_then_back_reconnects_with_fresh_token() -> None:
     assert [e.state for e in events.log][:3] == [C, OK, OFF]
     assert RE in events.states()
     assert C not in events.states()[2:]  # after a first success it is "reconnecting"
-    assert server.auths == [{"token": "tok-1"}, {"token": "tok-2"}]
+    # one token request per attempt (the first, two refused, the last), each a fresh one
+    assert len(tokens.urls) == 4
+    assert server.auths == [{"token": "tok-1"}, {"token": "tok-4"}]
     assert server.max_opening == 1
     assert await source.fetch() == STATUS
     await source.close()
