@@ -59,6 +59,8 @@ __all__ = ["Controller"]
 _TICK_SECONDS = 1.0
 # How long the first refresh waits for the live connection before offering mock data.
 _FIRST_CONNECT_GRACE_SECONDS = 4.0
+# How long a pass waits for an ask that a new connection made due to go out first.
+_ASK_FIRST_SECONDS = 0.5
 # Upper bound on one refresh, ack timeout and first-connection grace included.
 _REFRESH_DEADLINE_SECONDS = 20.0
 # Failed asks that reached the bot's server: they count as a busy server; the others
@@ -109,6 +111,10 @@ class Controller:
         self.watcher = Watcher(browser, catalogue)
         self._wake = asyncio.Event()  # the refresh loop has something to reconsider
         self._dirty = asyncio.Event()  # the page needs drawing
+        # Cleared while an ask is about to go out: the painter lets it leave first, so the
+        # ask's round trip overlaps the pass (a first render takes a while), not follows it.
+        self._asked = asyncio.Event()
+        self._asked.set()
         self._live: StatusSource | None = None
         self._mock: StatusSource | None = None
         self._live_shown = False
@@ -206,6 +212,9 @@ class Controller:
     async def _painter(self) -> None:
         while not self._closed:
             await self._dirty.wait()
+            if not self._asked.is_set():
+                await _wait_event(self._asked, _ASK_FIRST_SECONDS)
+                self._asked.set()
             self.paint()
 
     # -- one refresh ----------------------------------------------------------------------
@@ -218,13 +227,17 @@ class Controller:
             self.invalidate()
             return Outcome.NOT_ASKED
         asked = self.monotonic()
+        fetching = asyncio.ensure_future(source.fetch())
+        self._asked.set()  # the ask leaves as that task starts, ahead of the painter
         try:
-            ack = await source.fetch()
+            ack = await fetching
         except SourceUnavailable as exc:
             if source.kind is SourceKind.LIVE and self._may_use_mock():
                 return await self.refresh_from(await self._mock_source())
             self._set_state(self.state.with_connection(self._link_state(), self._reason(exc)))
             return _UNANSWERED.get(exc.reason, Outcome.NOT_ASKED)
+        finally:
+            fetching.cancel()  # the refresh's deadline passed: the ask is abandoned too
         # The server's answer time, without this page's parsing of it.
         self._answered_in = self.monotonic() - asked
         self.accept(ack, source.kind)
@@ -324,6 +337,7 @@ class Controller:
             # The first answer, or the first after a reconnection (the data on screen is
             # probably stale by now), should not wait for the next tick of the cadence.
             self.scheduler.ask_now(self.monotonic())
+            self._asked.clear()
         self._wake.set()
 
     def _on_visibility(self, _event: Any) -> None:
