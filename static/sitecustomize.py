@@ -11,6 +11,14 @@ starts, so the finder below is in place before any other code runs.
   (from source: a lazily imported module is compiled in the browser). A name that is
   nowhere (an optional import that is meant to fail) costs no download.
 
+- ``LazyPackages``: a finder placed first on ``sys.meta_path`` for ``LAZY_PACKAGES``, whose
+  import gives a module that runs the package on its first use (``importlib.util.LazyLoader``).
+  PyScript writes its own package (``pyscript``) before every script and imports it; in a
+  worker, that import asks the page synchronously for ``window``, ``document`` and a
+  function built with ``Function()``, each a wait on the main thread, busy as it is while
+  the page starts (66 to 250 ms of the worker's start in Chromium, 2026-12-07). The page
+  uses none of the package: it reaches the page by messages (app/runtime/worker_host.py).
+
 - At start it copies the bytecode of PyScript's own package (``PYSCRIPT_CACHE``, in this
   archive under ``_pyscript_pycache/``) to ``pyscript/__pycache__/`` in the working
   directory, where PyScript then writes the package's sources and imports them.
@@ -18,6 +26,8 @@ starts, so the finder below is in place before any other code runs.
 Example (in the page's interpreter)::
 
     import xml.dom.minidom   # first import of the rest: one download, then as usual
+    import pyscript          # PyScript's package, not run yet
+    pyscript.window          # runs it now, then as usual
 
 Synchronous, because ``import`` is: in PyScript's worker the request returns the bytes
 (``responseType = "arraybuffer"``); on the main thread browsers refuse that for a
@@ -28,6 +38,8 @@ per byte (U+F780 to U+F7FF for bytes 0x80 to 0xFF), and is mapped back.
 import sys
 import zipimport
 
+# Imported as a module that runs the package on first use (see LazyPackages).
+LAZY_PACKAGES = frozenset({"pyscript"})
 # Filled in by tools/precompile.py: every module (dotted name) in the rest archive, and
 # the cache paths of PyScript's package (``pyscript/__pycache__/...``).
 REST_MODULES: frozenset[str] = frozenset()
@@ -88,6 +100,28 @@ class RestFinder:
         pass
 
 
+class LazyPackages:
+    """Finds ``names`` as the path finder would, with their loader made lazy: importing
+    one binds a module that runs its code on the first attribute read, not before."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> object:
+        if fullname not in self.names:
+            return None
+        from importlib.machinery import PathFinder
+        from importlib.util import LazyLoader
+
+        spec = PathFinder.find_spec(fullname, path)
+        if spec is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = LazyLoader(spec.loader)
+        return spec
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
 def copy_pyscript_cache() -> None:
     import os
 
@@ -98,5 +132,6 @@ def copy_pyscript_cache() -> None:
             cached.write(loader.get_data(f"{CACHE_DIR}/{name}"))  # type: ignore[union-attr]
 
 
+sys.meta_path.insert(0, LazyPackages(LAZY_PACKAGES))
 sys.meta_path.append(RestFinder())
 copy_pyscript_cache()

@@ -41,6 +41,9 @@ def diagnostics() -> str:
             "wasm_bytes": int(pyodide_js._module.HEAPU8.length),
             "compiled_from_source": compiled_from_source(),
             "generated_compiled": generated_compiled(),
+            # What has run so far: a lazily imported module (static/sitecustomize.py,
+            # app.lazy) is listed once it is imported, its submodules once it has run.
+            "modules": sorted(sys.modules),
         }
     )
 
