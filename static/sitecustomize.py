@@ -19,6 +19,12 @@ starts, so the finder below is in place before any other code runs.
   the page starts (66 to 250 ms of the worker's start in Chromium, 2026-12-07). The page
   uses none of the package: it reaches the page by messages (app/runtime/worker_host.py).
 
+- ``read_zip_entries_once``: ``zipimport`` reads, inflates and unmarshals each module it
+  imports twice, once to name its file (``get_filename``, which the import system asks
+  while it makes the module's spec) and once to run it (``get_code``). The first read's
+  code object is kept for the second: every module of the boot archive imported after
+  this one, and every module of the app bundle, is read once.
+
 - At start it copies the bytecode of PyScript's own package (``PYSCRIPT_CACHE``, in this
   archive under ``_pyscript_pycache/``) to ``pyscript/__pycache__/`` in the working
   directory, where PyScript then writes the package's sources and imports them.
@@ -122,6 +128,24 @@ class LazyPackages:
         pass
 
 
+def read_zip_entries_once() -> None:
+    """``zipimporter.get_filename`` keeps the code it had to load; ``get_code`` takes it."""
+    load = zipimport._get_module_code
+    kept: dict[tuple[str, str, str], object] = {}
+
+    def get_filename(self: zipimport.zipimporter, fullname: str) -> str:
+        code, _, path = load(self, fullname)
+        kept[(self.archive, self.prefix, fullname)] = code
+        return path
+
+    def get_code(self: zipimport.zipimporter, fullname: str) -> object:
+        code = kept.pop((self.archive, self.prefix, fullname), None)
+        return load(self, fullname)[0] if code is None else code
+
+    zipimport.zipimporter.get_filename = get_filename
+    zipimport.zipimporter.get_code = get_code
+
+
 def copy_pyscript_cache() -> None:
     import os
 
@@ -132,6 +156,7 @@ def copy_pyscript_cache() -> None:
             cached.write(loader.get_data(f"{CACHE_DIR}/{name}"))  # type: ignore[union-attr]
 
 
+read_zip_entries_once()
 sys.meta_path.insert(0, LazyPackages(LAZY_PACKAGES))
 sys.meta_path.append(RestFinder())
 copy_pyscript_cache()

@@ -1,5 +1,7 @@
-"""static/sitecustomize.py's ``LazyPackages``: a package imported at boot that the page
-does not use (PyScript's own) runs on its first use, not at its import.
+"""What static/sitecustomize.py changes in the import system at the interpreter's start:
+``LazyPackages`` (a package imported at boot that the page does not use, PyScript's own,
+runs on its first use, not at its import) and ``read_zip_entries_once`` (a module in a
+zip is read once, not twice).
 
 That the page's boot leaves PyScript's package unrun is checked in the browser
 (tests/browser/test_boot.py, ``modules``).
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import zipfile
+import zipimport
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -22,8 +26,10 @@ PACKAGE = "lazy_package_under_test"
 @pytest.fixture
 def sitecustomize(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """static/sitecustomize.py as a fresh module; the finders it installs when run go on
-    a copy of ``sys.meta_path``, restored afterwards."""
+    a copy of ``sys.meta_path``, and its zipimport methods are undone afterwards."""
     monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    for name in ("get_filename", "get_code"):
+        monkeypatch.setattr(zipimport.zipimporter, name, getattr(zipimport.zipimporter, name))
     spec = importlib.util.spec_from_file_location("sitecustomize_under_test", SITECUSTOMIZE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -90,3 +96,29 @@ def test_other_names_are_left_to_the_usual_finders(sitecustomize: ModuleType) ->
 def test_the_page_defers_pyscripts_own_package(sitecustomize: ModuleType) -> None:
     """PyScript's package is the one the page imports at boot and never uses there."""
     assert "pyscript" in sitecustomize.LAZY_PACKAGES
+
+
+def test_a_module_in_a_zip_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sitecustomize: ModuleType
+) -> None:
+    """Making its spec asks the file name, running it the code: one read serves both."""
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("zipped_module_under_test.py", "VALUE = 'from the zip'\n")
+    reads: list[object] = []
+    real_get_data = zipimport._get_data  # type: ignore[attr-defined]
+
+    def counting_get_data(*args: object) -> bytes:
+        reads.append(args)
+        return bytes(real_get_data(*args))
+
+    monkeypatch.setattr(zipimport, "_get_data", counting_get_data)
+    # What the path finder does for a zip on sys.path (without pytest's own finder,
+    # which asks for every spec once more).
+    spec = zipimport.zipimporter(str(archive)).find_spec("zipped_module_under_test")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.VALUE == "from the zip"
+    assert module.__file__ == f"{archive}/zipped_module_under_test.py"
+    assert len(reads) == 1
