@@ -1,6 +1,7 @@
 """``make bench``: how fast the page boots and renders, as ratios against a floor.
 
     python tools/bench.py [--runs 5] [--skip-scale] [--skip-soak]
+    python tools/bench.py --loopback-only [--runs 5]   # the page / its bare runtime alone
 
 Every figure is measured in this run, next to a baseline measured in the same run on
 the same machine, and printed with its goal. Absolute times on a shared machine are
@@ -10,6 +11,8 @@ noise; the ratios are the result.
 - floor: a bare Pyodide page (same self-hosted runtime, same server) that only boots
   and sets ``html[data-ready]``. Medians of cold runs (fresh browser context each).
 - time to data-ready, mock and live: the real page, same conditions.
+- what the page adds to its runtime on the CPU: the page (mock and live) against a bare
+  boot of the site's own runtime (``/floor-site-runtime/``), over loopback.
 - longest main-thread task during boot (PerformanceObserver ``longtask``).
 - repeat visit in a persistent context: bytes transferred and time to data-ready.
 - bytes of the first visit, raw and gzip-compressed (what a CDN sends at least).
