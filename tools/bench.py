@@ -146,7 +146,9 @@ def visit(context: Any, site: Site, path: str) -> dict[str, Any]:
     page = context.new_page()
     page.add_init_script(PROBE)
     page.goto(site.url + path)
-    page.wait_for_function("window.__bench && window.__bench.ready !== null", timeout=120_000)
+    # A function, not an expression: Playwright evals an expression at every poll, which
+    # the strict CSP blocks; a function is evaluated once, then called.
+    page.wait_for_function("() => window.__bench && window.__bench.ready !== null", timeout=120_000)
     page.wait_for_timeout(2000)  # a fixed window after ready, to collect late layout shifts
     probe = page.evaluate("window.__bench")
     page.close()
@@ -521,7 +523,7 @@ def cached_paint(playwright: Any, site: Site, work: Path, runs: int) -> None:
             page.add_init_script(PROBE)
             page.add_init_script(CACHED_PROBE)
             page.goto(site.url + "/")
-            page.wait_for_function("window.__bench.ready !== null", timeout=120_000)
+            page.wait_for_function("() => window.__bench.ready !== null", timeout=120_000)
             page.wait_for_timeout(2000)  # a fixed window after ready, for late layout shifts
             samples.append(page.evaluate("({...window.__cached, ...window.__bench})"))
             stored = page.evaluate("(localStorage.getItem('statuspage-last') || '').length")
@@ -578,7 +580,7 @@ def scale(browser: Browser, backend: Backend, work: Path) -> None:
         page = context.new_page()
         page.goto(site.url + "/")
         page.wait_for_function(
-            "window.statuspage.debug && window.statuspage.debug.renders"
+            "() => window.statuspage.debug && window.statuspage.debug.renders"
             f".filter(r => r.kind === 'data').length >= {SCALE_DATA_RENDERS}",
             timeout=180_000,
         )
