@@ -94,9 +94,14 @@ function fail(reason) {
   else render();
 }
 
-const percent = () => new Intl.NumberFormat(html.lang || "en", { style: "percent" });
-const megabytes = () => new Intl.NumberFormat(html.lang || "en",
-  { style: "unit", unit: "megabyte", maximumFractionDigits: 1, minimumFractionDigits: 1 });
+// Made once: each NumberFormat costs the main thread milliseconds, and render() runs on
+// every tick while the runtime downloads.
+let formats = null;
+const format = () => formats ??= {
+  percent: new Intl.NumberFormat(html.lang || "en", { style: "percent" }),
+  megabytes: new Intl.NumberFormat(html.lang || "en",
+    { style: "unit", unit: "megabyte", maximumFractionDigits: 1, minimumFractionDigits: 1 }),
+};
 
 // While static/last-known.js shows the last known status (marked as such, "connecting…"),
 // the overall area is that status: progress would hide what the visitor came to see.
@@ -108,8 +113,8 @@ function render() {
   if (phase === "loading") {
     const share = stats.total ? Math.min(1, stats.bytes / stats.total) : 0;
     show(t("boot.downloading"), t("boot.progress")
-      .replace("{percent}", percent().format(share))
-      .replace("{total}", megabytes().format(stats.total / 1e6)));
+      .replace("{percent}", format().percent.format(share))
+      .replace("{total}", format().megabytes.format(stats.total / 1e6)));
   } else if (phase === "starting") {
     show(t("boot.starting"), "");
   }
@@ -198,10 +203,34 @@ addEventListener("unhandledrejection", () => {
   if (phase === "loading" || phase === "starting") fail("load-error");
 });
 
-// The runtime's big files, as the head preloads them: read here too (the same request
-// as the preload, so it is downloaded once), which gives byte progress and a stall
-// signal on every chunk. The worker's own requests find them in the HTTP cache.
+// A preload that completes within this long is checked, not read: on a fast link there
+// is no progress worth showing, and reading ~11 MB chunk by chunk kept the main thread
+// busy (~70-160 ms of its time in Chromium, 2026-12-07) while PyScript was starting
+// the worker. A slower download is read as before, from the start of its body.
+const SETTLE_MS = 1000;
+
+// Resolves once the preload of `url` has completed (its resource timing entry appears;
+// an engine that lists none simply waits the whole time), or after SETTLE_MS.
+function settled(url) {
+  const done = () => performance.getEntriesByName(url).some(e => e.responseEnd > 0);
+  if (done()) return Promise.resolve(true);
+  return new Promise(resolve => {
+    let observer = null;
+    const finish = value => { observer?.disconnect(); clearTimeout(timeout); resolve(value); };
+    const timeout = setTimeout(() => finish(done()), SETTLE_MS);
+    try {
+      observer = new PerformanceObserver(() => { if (done()) finish(true); });
+      observer.observe({ type: "resource" });
+    } catch (_) { /* no resource entries here: the timeout decides */ }
+  });
+}
+
+// The runtime's big files, as the head preloads them: fetched here too (the same request
+// as the preload, so it is downloaded once), which gives its status and, unless it has
+// already arrived, byte progress and a stall signal on every chunk. The worker's own
+// requests find them in the HTTP cache.
 async function download(url, size) {
+  const arrived = await settled(url);
   let response;
   try {
     response = await fetch(url, { mode: "cors", credentials: "same-origin" });
@@ -209,6 +238,12 @@ async function download(url, size) {
     return fail("load-error");  // the request failed outright (offline, refused)
   }
   if (!response.ok || !response.body) return fail("load-error");
+  if (arrived) {
+    response.body.cancel();  // complete in the HTTP cache; nothing to watch
+    stats.bytes += size;
+    lastProgress = performance.now();
+    return size;
+  }
   const reader = response.body.getReader();
   for (;;) {
     let chunk;

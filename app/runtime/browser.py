@@ -71,11 +71,13 @@ class Browser:
         self._sink: Any = None
         self._send(Command.REPORT_RUNTIME, "worker" if self.in_worker else "main")
         if self.in_worker:
-            from pyscript import sync  # type: ignore[import-not-found]
+            # polyscript's, not pyscript's (the same object): PyScript's own package is
+            # only run on first use (static/sitecustomize.py), and this does not need it.
+            from polyscript import xworker  # type: ignore[import-not-found]
 
             # Callable from the main thread as ``<script type=py>.xworker.sync.diagnostics()``.
-            sync.diagnostics = diagnostics
-            sync.import_probe = import_probe
+            xworker.sync.diagnostics = diagnostics
+            xworker.sync.import_probe = import_probe
 
     @classmethod
     async def start(cls) -> Browser:

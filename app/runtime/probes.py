@@ -41,6 +41,9 @@ def diagnostics() -> str:
             "wasm_bytes": int(pyodide_js._module.HEAPU8.length),
             "compiled_from_source": compiled_from_source(),
             "generated_compiled": generated_compiled(),
+            # What has been imported so far: a package imported lazily
+            # (static/sitecustomize.py) is listed, its submodules only once it has run.
+            "modules": sorted(sys.modules),
         }
     )
 
@@ -80,6 +83,8 @@ def compiled_from_source() -> list[str]:
 
     compiled = []
     for name, module in list(sys.modules.items()):
+        if type(module).__name__ == "_LazyModule":
+            continue  # imported, not run (static/sitecustomize.py): reading it would run it
         source = getattr(module, "__file__", None)
         spec = getattr(module, "__spec__", None)
         if not isinstance(source, str) or not source.endswith(".py"):

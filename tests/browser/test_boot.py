@@ -92,6 +92,20 @@ def test_mock_boot_compiles_no_python_source(mock_site: Served, watched: Watched
     assert diagnostics["generated_compiled"] == []
 
 
+def test_pyscripts_own_package_is_imported_but_not_run_at_boot(
+    mock_site: Served, watched: Watched
+) -> None:
+    """PyScript imports its package before every script; the page never uses it, so it
+    runs only on first use (static/sitecustomize.py): none of its modules ran, and the
+    page still works, its worker's test hooks (``xworker.sync``) included."""
+    page = open_page(watched, f"{mock_site.url}/?scenario=degraded")
+    modules = python_diagnostics(page)["modules"]
+    assert "pyscript" in modules
+    assert not [name for name in modules if name.startswith("pyscript.")]
+    assert page.get_attribute("html", "data-status") == "degraded"
+    watched.assert_clean()
+
+
 def test_live_boot_compiles_no_python_source(sites_dir: Path, watched: Watched) -> None:
     """Going live imports python-socketio, engineio and pyodide.http: bytecode too, and
     their generated methods come from the build's table."""
