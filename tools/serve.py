@@ -26,6 +26,7 @@ import http.server
 import io
 import os
 import socketserver
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -226,6 +227,13 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.released.set()
         self.held.set()
         super().server_close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closes a connection mid-body (a tab closed, a visit over) is
+        normal weather, not an error worth a traceback; anything else still prints one."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(
