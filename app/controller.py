@@ -163,10 +163,13 @@ class Controller:
 
     async def run(self) -> None:
         """Start, then run the refresh loop until the page closes."""
-        self.start()
         if self.config.mock is not MockPolicy.ALWAYS and self.sources.live is not None:
             self._live = self.sources.live(self._on_connection)
             self._tasks.append(asyncio.ensure_future(self._live.start()))
+            # One turn of the loop before the first frame: the connection's first requests
+            # (its token, its socket) are under way while the frame is drawn and sent.
+            await asyncio.sleep(0)
+        self.start()
         self._tasks.append(asyncio.ensure_future(self._tick()))
         self._tasks.append(asyncio.ensure_future(self._painter()))
         await self._refresh_loop()

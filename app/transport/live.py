@@ -155,8 +155,10 @@ class LiveSource:
         self._last_reason: Reason | None = None
         self._last_detail = ""
         self._token_error: TokenError | None = None
-        # The token request of the attempt in flight, started as its WebSocket opens.
+        # The token request of the attempt in flight, started as its WebSocket opens (the
+        # first attempt's as the source starts, ahead of the socket: see ``start``).
         self._token_task: asyncio.Task[str] | None = None
+        self._token_ahead = False
         self._lost = asyncio.Event()
         self._first_outcome = asyncio.Event()
         self._last_event: ConnectionEvent | None = None
@@ -184,6 +186,11 @@ class LiveSource:
         if self._started:
             return
         self._started = True
+        # The first attempt's token leaves first: the socket's own start (engine.io's
+        # connect, the bridge) keeps the loop busy for a while, and the CONNECT waits for
+        # both. Later attempts ask as their socket opens, each for a fresh token.
+        self._request_token()
+        self._token_ahead = True
         self.sio.begin(
             self._ws_url,
             auth=self._auth,
@@ -246,7 +253,12 @@ class LiveSource:
     # -- token -----------------------------------------------------------------------------
 
     def socket_opening(self) -> None:
-        """RetryObserver: start this attempt's token request, while its WebSocket opens."""
+        """RetryObserver: start this attempt's token request, while its WebSocket opens
+        (the first attempt's was started just before, by ``start``)."""
+        if self._token_ahead and self._token_task is not None:
+            self._token_ahead = False
+            return
+        self._token_ahead = False
         self._request_token()
 
     def _request_token(self) -> None:
@@ -284,9 +296,9 @@ class LiveSource:
 
     async def _fetch_token(self) -> str:
         try:
-            body = await asyncio.wait_for(
-                self._fetch_json(self._token_url, self._token_timeout), self._token_timeout
-            )
+            # (A timeout scope, not wait_for: the request is made in this task's first step.)
+            async with asyncio.timeout(self._token_timeout):
+                body = await self._fetch_json(self._token_url, self._token_timeout)
         except FetchError as exc:
             if exc.retry_after is not None:
                 raise TokenError("busy", exc.detail, retry_after=exc.retry_after) from exc

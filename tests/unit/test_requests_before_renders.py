@@ -1,5 +1,6 @@
-"""A new connection's ask goes out before the pass that draws the connection: the ask's
-round trip overlaps the render instead of following it (the first render of a page
+"""The live connection's requests leave before the passes that draw: its first requests
+before the page's first frame, and a new connection's ask before the pass that draws the
+connection. Their round trips overlap the renders instead of following them (a render
 takes a while on a phone)."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Live:
         self.asks: list[bool] = []  # for each ask: was the connection already drawn?
 
     async def start(self) -> None:
+        self.started_before_first_frame = not self.browser.ops()
         await asyncio.sleep(0.05)
         self.on_connection(Connection.CONNECTED, None, None)
 
@@ -73,3 +75,9 @@ def test_the_first_ask_leaves_before_the_connection_is_drawn() -> None:
     browser, live = run_until_answered(Live)
     assert live.asks[:1] == [False]
     assert connected_drawn(browser)  # and the pass after it drew it, with the data
+
+
+def test_the_connection_starts_before_the_first_frame_is_drawn() -> None:
+    browser, live = run_until_answered(Live)
+    assert live.started_before_first_frame
+    assert browser.ops()  # and the first frame was drawn after it
