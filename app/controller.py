@@ -22,7 +22,7 @@ from app.model.changelog import ChangeLog
 from app.model.config import Config
 from app.model.i18n import Catalogue
 from app.model.link import Connection, Reason
-from app.model.mock_policy import MockPolicy, should_use_mock
+from app.model.mock_policy import should_use_mock
 from app.model.page_state import PageState, SourceKind
 from app.model.scheduler import Outcome, Scheduler
 from app.model.shard_lookup import parse_guild_input
@@ -163,7 +163,7 @@ class Controller:
 
     async def run(self) -> None:
         """Start, then run the refresh loop until the page closes."""
-        if self.config.mock is not MockPolicy.ALWAYS and self.sources.live is not None:
+        if self.config.connects and self.sources.live is not None:
             self._live = self.sources.live(self._on_connection)
             self._tasks.append(asyncio.ensure_future(self._live.start()))
             # One turn of the loop before the first frame: the connection's first requests

@@ -1,4 +1,5 @@
-"""Entry point in the page: read the config, build the pieces, start the controller.
+"""Entry point in the page: read the config, start the connection, build the pieces,
+start the controller.
 
 Run by ``static/boot.py``, the ``<script type="py" worker>`` of ``index.html``: in a Web
 Worker wherever the engine can start module workers, on the main thread otherwise
@@ -7,21 +8,28 @@ Worker wherever the engine can start module workers, on the main thread otherwis
 
     from app.main import main
     main()
+
+The live connection starts as soon as the config is read, before the view, the
+controller and their imports: its round trips (token, WebSocket upgrade, CONNECT)
+overlap that work instead of following it. So this module imports only what that needs;
+the rest is imported in ``_start``, once the connection's first requests have left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
 from app import runtime
-from app.controller import Controller
-from app.model.config import config_from_json
-from app.model.i18n import Catalogue
-from app.ports import OnConnection, SourceFactory
-from app.render.page import PageView
-from app.transport.mock import MockSource, scenario_from_query
-from app.transport.source import StatusSource
+from app.model.config import Config, config_from_json
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from app.controller import Controller
+    from app.transport.early import EarlyConnection
+    from app.transport.live import ConnectionEvent, LiveSource
 
 __all__ = ["main"]
 
@@ -35,10 +43,37 @@ def main() -> None:
     _tasks.append(asyncio.ensure_future(_start()))
 
 
+def _connect(config: Config) -> EarlyConnection:
+    """The live connection, started now."""
+    from app.transport.early import EarlyConnection
+    from app.transport.live import LiveSource
+
+    def make(hear: Callable[[ConnectionEvent], None]) -> LiveSource:
+        return LiveSource(
+            token_url=config.token_url,
+            ws_url=config.ws_url,
+            bridge=runtime.make_bridge(),
+            fetch_json=runtime.fetch_json,
+            on_connection=hear,
+        )
+
+    return EarlyConnection(make)
+
+
 async def _start() -> None:
     global _controller
     browser = await runtime.Browser.start()
     config = config_from_json(browser.json_script("statuspage-config"))
+    early = _connect(config) if config.connects else None
+    if early is not None:
+        await early.under_way()
+
+    from app.controller import Controller
+    from app.model.i18n import Catalogue
+    from app.ports import SourceFactory
+    from app.render.page import PageView
+    from app.transport.mock import MockSource, scenario_from_query
+
     locale = browser.lang
     formatter = runtime.IntlFormatter(locale)
     catalogue = Catalogue(locale, browser.json_script("statuspage-messages"), formatter.plural)
@@ -51,23 +86,12 @@ async def _start() -> None:
             browser.now_ms,
         )
 
-    def make_live(on_connection: OnConnection) -> StatusSource:
-        from app.transport.live import LiveSource
-
-        return LiveSource(
-            token_url=config.token_url,
-            ws_url=config.ws_url,
-            bridge=runtime.make_bridge(),
-            fetch_json=runtime.fetch_json,
-            on_connection=lambda event: on_connection(event.state, event.reason, event.retry_in),
-        )
-
     _controller = Controller(
         browser,
         config,
         catalogue,
         PageView(catalogue, formatter),
-        SourceFactory(live=make_live, mock=make_mock),
+        SourceFactory(live=early.listen if early else None, mock=make_mock),
         time.monotonic,
     )
     await _controller.run()

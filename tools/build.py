@@ -50,7 +50,6 @@ from app import seam  # noqa: E402
 from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
 from app.model.format import RELATIVE_UNITS  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
-from app.model.mock_policy import MockPolicy  # noqa: E402
 from app.model.vocabulary import OverallStatus  # noqa: E402
 from app.render import last_known  # noqa: E402
 from tools import artwork, bytecode_cache, csp_patches  # noqa: E402
@@ -406,7 +405,7 @@ def connection_hints(config: Config) -> list[str]:
     pool of their own, so only its DNS lookup can be done early). Nothing for a build
     that only ever shows preview data.
     """
-    if config.mock is MockPolicy.ALWAYS:
+    if not config.connects:
         return []
     token_origin, ws_origin = (origin(url) for url in (config.token_url, config.ws_url))
     hints = [f'<link rel="preconnect" href="{html.escape(token_origin)}" crossorigin>']

@@ -48,9 +48,17 @@ BUNDLE = f"{WORK}/app.zip"
 # Imported at boot by PyScript's own Python (pyscript.display, unpacking the bundle), which
 # does not exist under Node. A module missing here still works; it is compiled at boot.
 PYSCRIPT_IMPORTS = ("html", "encodings.cp437")
-# The app's entry points (app.main imports the page; the live source and pyodide.http are
-# imported lazily, when the page goes live).
-APP_IMPORTS = ("app.main", "app.transport.live", "pyodide.http")
+# The app's entry points: app.main, then what its start imports once the live connection
+# is under way (the controller, which imports the view and its regions; the sources), and
+# pyodide.http, imported by the first request.
+APP_IMPORTS = (
+    "app.main",
+    "app.transport.early",
+    "app.transport.live",
+    "app.controller",
+    "app.transport.mock",
+    "pyodide.http",
+)
 
 # The boot set is every module imported up to here: Pyodide's own start, then the entry
 # points (the bundle is imported from its zip, as the page does). It is taken before this

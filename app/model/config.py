@@ -54,6 +54,12 @@ class Config:
     hidden_refresh_seconds: int = 60
 
     @property
+    def connects(self) -> bool:
+        """Whether the page connects to the bot's server at all: not when it only ever
+        shows preview data."""
+        return self.mock is not MockPolicy.ALWAYS
+
+    @property
     def connect_origins(self) -> tuple[str, ...]:
         """Origins the page talks to besides its own (for the CSP and request audits)."""
         origins = [origin(self.token_url)]

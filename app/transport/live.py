@@ -161,6 +161,7 @@ class LiveSource:
         self._token_ahead = False
         self._lost = asyncio.Event()
         self._first_outcome = asyncio.Event()
+        self._opened = asyncio.Event()  # the first attempt's socket was created
         self._last_event: ConnectionEvent | None = None
         # How many tokens were fetched successfully (diagnostics and tests).
         self.tokens_fetched = 0
@@ -198,6 +199,16 @@ class LiveSource:
             socketio_path=self._socketio_path,
         )
         await self._first_outcome.wait()
+
+    async def under_way(self) -> None:
+        """Return once the first attempt's requests have left (its token asked, its socket
+        created), or once that attempt ended without them. Call after ``start``."""
+        waits = [asyncio.ensure_future(e.wait()) for e in (self._opened, self._first_outcome)]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
 
     async def fetch(self) -> object:
         """Emit ``get-cluster-status`` and return the server's raw ack.
@@ -255,6 +266,7 @@ class LiveSource:
     def socket_opening(self) -> None:
         """RetryObserver: start this attempt's token request, while its WebSocket opens
         (the first attempt's was started just before, by ``start``)."""
+        self._opened.set()
         if self._token_ahead and self._token_task is not None:
             self._token_ahead = False
             return

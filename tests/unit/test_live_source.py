@@ -25,6 +25,7 @@ from socketio import exceptions as sio_exceptions
 from app.model.page_state import Connection, SourceKind
 from app.model.reconnect import ReconnectPolicy
 from app.transport import live, source
+from app.transport.early import EarlyConnection
 from app.transport.engineio_ws import live_proxy_count
 from app.transport.live import (
     REASONS,
@@ -464,6 +465,55 @@ async def test_the_first_token_is_asked_before_the_socket_and_sent_once_both_are
     assert len(tokens.seen) == 1
     assert events.states() == [C, OK]
     await source.close()
+
+
+@run
+async def test_under_way_returns_once_the_first_token_is_asked_and_its_socket_made() -> None:
+    """What the page waits for before its other imports: both first requests have left."""
+    server, events = FakeSioServer(silent_sockets=1), Events()  # the socket never opens
+    tokens = HeldTokens(server)
+    source = make_source(server, tokens, events)  # type: ignore[arg-type]
+    starting = asyncio.ensure_future(source.start())
+    await within(source.under_way())
+    assert tokens.seen == [[]]  # the token was asked, before the socket existed
+    assert [ws.readyState for ws in server.bridge.sockets] == [FakeWebSocket.CONNECTING]
+    await source.close()
+    await within(starting)
+
+
+@run
+async def test_under_way_does_not_wait_for_a_source_that_was_closed() -> None:
+    server, events = FakeSioServer(), Events()
+    source = make_source(server, Tokens(), events)
+    await source.close()
+    await within(source.under_way())
+
+
+@run
+async def test_an_early_connection_hands_over_the_last_event_it_heard_then_every_one() -> None:
+    """The connection starts before the controller exists (app.main): the controller gets
+    the state it missed (the last event says all of it), then each event as it comes."""
+    server, tokens = FakeSioServer(), Tokens()
+    early = EarlyConnection(lambda hear: make_source(server, tokens, hear))  # type: ignore[arg-type]
+
+    async def until_connected() -> None:
+        while not early.source.connected:
+            await asyncio.sleep(0.005)
+
+    await within(until_connected())
+    heard: list[tuple[Connection, object, object]] = []
+    assert early.listen(lambda *event: heard.append(event)) is early.source
+    assert heard == [(OK, None, None)]  # not CONNECTING, which it heard first
+    server.connected[0].fire_close(1006)
+
+    async def until_back() -> None:
+        while len(heard) < 3 or heard[-1][0] is not OK:
+            await asyncio.sleep(0.005)
+
+    await within(until_back())
+    states = [state for state, *_ in heard]
+    assert states[1] is OFF and states[-2:] == [RE, OK]  # the drop, then back
+    await early.source.close()
 
 
 @run
