@@ -43,8 +43,10 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,6 +56,7 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 from tests.support.backends import Backend  # noqa: E402
 from tests.support.pages import CHROMIUM_ARGS as TEST_CHROMIUM_ARGS  # noqa: E402
 from tests.support.pages import chromium_path  # noqa: E402
+from tests.support.site import live_env  # noqa: E402
 from tools.bench_engines import engine_figures  # noqa: E402
 from tools.build import PYODIDE_FILES, build, npm_version  # noqa: E402
 from tools.crowd import report_lines as crowd_lines  # noqa: E402
@@ -259,14 +262,7 @@ def main() -> None:
     with sync_playwright() as p, Backend("python", scenario="degraded") as backend:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         mock = build_site(work / "mock", {"STATUSPAGE_MOCK": "always"})
-        live = build_site(
-            work / "live",
-            {
-                "STATUSPAGE_TOKEN_URL": backend.token_url,
-                "STATUSPAGE_WS_URL": backend.ws_url,
-                "STATUSPAGE_MOCK": "never",
-            },
-        )
+        live = build_site(work / "live", live_env(backend))
         try:
             # Interleave floor and page runs so machine noise hits both alike.
             floor_samples, mock_samples, live_samples, own_samples = [], [], [], []
@@ -374,14 +370,7 @@ def loopback_figures(runs: int) -> None:
     try:
         with sync_playwright() as p, Backend("python", scenario="degraded") as backend:
             mock = build_site(work / "mock", {"STATUSPAGE_MOCK": "always"})
-            live = build_site(
-                work / "live",
-                {
-                    "STATUSPAGE_TOKEN_URL": backend.token_url,
-                    "STATUSPAGE_WS_URL": backend.ws_url,
-                    "STATUSPAGE_MOCK": "never",
-                },
-            )
+            live = build_site(work / "live", live_env(backend))
             try:
                 own, mock_ms, live_ms = [], [], []
                 for _ in range(runs):
@@ -509,6 +498,20 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a site finds the bot (what ``live_env`` reads from a backend)."""
+
+    token_url: str
+    ws_url: str
+
+
+def at_port(url: str, port: int) -> str:
+    """``url`` with its port replaced (same host, path and scheme)."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{parts.hostname}:{port}").geturl()
+
+
 @contextlib.contextmanager
 def endpoints_behind_link(
     backend: Backend, rtt_s: float
@@ -520,12 +523,8 @@ def endpoints_behind_link(
         DelayProxy("127.0.0.1", backend.api_port, rtt_s) as api,
         DelayProxy("127.0.0.1", backend.ws_port, rtt_s) as ws,
     ):
-        env = {
-            "STATUSPAGE_TOKEN_URL": f"http://localhost:{api.port}/ws-token",
-            "STATUSPAGE_WS_URL": f"http://localhost:{ws.port}",
-            "STATUSPAGE_MOCK": "never",
-        }
-        yield env, (api, ws)
+        behind = Endpoints(at_port(backend.token_url, api.port), at_port(backend.ws_url, ws.port))
+        yield live_env(behind), (api, ws)
 
 
 # The round trips the connection is timed at, and the runs at each (interleaved).
@@ -702,15 +701,7 @@ def scale(browser: Browser, backend: Backend, work: Path) -> None:
     """10,000 shards in 625 clusters: render times as the page itself measures them."""
     print("\nscale: 625 clusters x 16 shards = 10,000 shards (render times inside the page)")
     backend.set_scenario("degraded", clusters=625, shards_per_cluster=16)
-    site = build_site(
-        work / "scale",
-        {
-            "STATUSPAGE_TOKEN_URL": backend.token_url,
-            "STATUSPAGE_WS_URL": backend.ws_url,
-            "STATUSPAGE_MOCK": "never",
-            "STATUSPAGE_REFRESH_SECONDS": "1",
-        },
-    )
+    site = build_site(work / "scale", live_env(backend, refresh=1))
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -738,15 +729,7 @@ def soak(playwright: Any, work: Path) -> None:
 
     print("\nsoak: 5,000 refresh cycles against changing data (growth early -> late)")
     with Backend("python", scenario="degraded", tick=0.05) as backend:
-        site = build_site(
-            work / "soak",
-            {
-                "STATUSPAGE_TOKEN_URL": backend.token_url,
-                "STATUSPAGE_WS_URL": backend.ws_url,
-                "STATUSPAGE_MOCK": "never",
-                "STATUSPAGE_REFRESH_SECONDS": "0.05",
-            },
-        )
+        site = build_site(work / "soak", live_env(backend, refresh=0.05))
         browser = playwright.chromium.launch(
             executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *SOAK_BROWSER_ARGS]
         )

@@ -25,6 +25,7 @@ class EarlyConnection:
         self._listener: OnConnection | None = None
         self._missed: ConnectionEvent | None = None
         self.source = make(self._hear)
+        # Held, so the task is not garbage-collected while the source starts.
         self._starting = asyncio.ensure_future(self.source.start())
 
     async def under_way(self) -> None:

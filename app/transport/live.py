@@ -158,7 +158,6 @@ class LiveSource:
         # The token request of the attempt in flight, started as its WebSocket opens (the
         # first attempt's as the source starts, ahead of the socket: see ``start``).
         self._token_task: asyncio.Task[str] | None = None
-        self._token_ahead = False
         self._lost = asyncio.Event()
         self._first_outcome = asyncio.Event()
         self._opened = asyncio.Event()  # the first attempt's socket was created
@@ -191,7 +190,6 @@ class LiveSource:
         # connect, the bridge) keeps the loop busy for a while, and the CONNECT waits for
         # both. Later attempts ask as their socket opens, each for a fresh token.
         self._request_token()
-        self._token_ahead = True
         self.sio.begin(
             self._ws_url,
             auth=self._auth,
@@ -200,12 +198,13 @@ class LiveSource:
         )
         await self._first_outcome.wait()
 
-    async def under_way(self) -> None:
+    async def under_way(self, limit: float = 1.0) -> None:
         """Return once the first attempt's requests have left (its token asked, its socket
-        created), or once that attempt ended without them. Call after ``start``."""
+        created), or once that attempt ended without them; after ``limit`` seconds in any
+        case (what waits on this only orders work, it must never stall the page)."""
         waits = [asyncio.ensure_future(e.wait()) for e in (self._opened, self._first_outcome)]
         try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for wait in waits:
                 wait.cancel()
@@ -266,11 +265,10 @@ class LiveSource:
     def socket_opening(self) -> None:
         """RetryObserver: start this attempt's token request, while its WebSocket opens
         (the first attempt's was started just before, by ``start``)."""
+        first = not self._opened.is_set()
         self._opened.set()
-        if self._token_ahead and self._token_task is not None:
-            self._token_ahead = False
-            return
-        self._token_ahead = False
+        if first and self._token_task is not None:
+            return  # asked by ``start``, a moment ago
         self._request_token()
 
     def _request_token(self) -> None:

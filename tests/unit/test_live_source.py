@@ -490,6 +490,15 @@ async def test_under_way_does_not_wait_for_a_source_that_was_closed() -> None:
 
 
 @run
+async def test_under_way_gives_up_after_its_limit_when_nothing_happens() -> None:
+    """A source that never starts an attempt does not stall what waits on it."""
+    server, events = FakeSioServer(), Events()
+    source = make_source(server, Tokens(), events)  # never started
+    await within(source.under_way(limit=0.05))
+    assert server.bridge.sockets == []
+
+
+@run
 async def test_an_early_connection_hands_over_the_last_event_it_heard_then_every_one() -> None:
     """The connection starts before the controller exists (app.main): the controller gets
     the state it missed (the last event says all of it), then each event as it comes."""
