@@ -71,7 +71,7 @@ class HostCall(StrEnum):
     ANSWER = "answer"  # apply.js to Python: call id, value
     EVENT = "event"  # apply.js to Python: one event description
     # The worker to apply.js: one Content-Security-Policy violation it saw, as text. Sent
-    # by the worker's first line (tools/csp_patches.py), before Python exists.
+    # by the worker's first line (tools/runtime_patches.py), before Python exists.
     VIOLATION = "violation"
 
 

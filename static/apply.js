@@ -451,7 +451,7 @@ navigator.serviceWorker?.addEventListener("message", event => {
 // page (app/seam.py names it; tools/build.py allows it in the CSP, and no other). It makes no HTML and no script,
 // only script URLs, and only two kinds: the service worker's, and blob: URLs that
 // blobURL() itself made from a Blob (PyScript's worker, patched to ask for one by
-// tools/csp_patches.py; the module-worker probe below). A string from anywhere else
+// tools/runtime_patches.py; the module-worker probe below). A string from anywhere else
 // is refused.
 const blessed = new Set();
 const policy = window.trustedTypes?.createPolicy(trustedTypesPolicy, {
@@ -511,7 +511,7 @@ function attachWorker(xworker) {
         connect(message[2] ? description => post(hostCalls.EVENT, description) : null);
         break;
       // A policy violation in the worker (its first line reports them: see
-      // tools/csp_patches.py), counted with the page's own by boot-status.js.
+      // tools/runtime_patches.py), counted with the page's own by boot-status.js.
       case hostCalls.VIOLATION:
         document.dispatchEvent(new CustomEvent("statuspage:violation", { detail: message[2] }));
         break;

@@ -8,7 +8,7 @@ Reads the STATUSPAGE_* environment variables (see README), then writes:
     dist/_r/pyodide-<version>-<hash>/   Pyodide core from the npm package, its standard
                                     library with bytecode for what boot imports
     dist/_r/pyscript-<version>-<hash>/   PyScript from @pyscript/core, patched by
-                                    tools/csp_patches.py
+                                    tools/runtime_patches.py
     dist/_a/<name>.<hash>.<ext>     app bundle (app/ + pinned wheels, as bytecode), CSS, JS
                                     (content-hashed)
     dist/mock/<scenario>.json       preview data
@@ -52,14 +52,14 @@ from app.model.format import RELATIVE_UNITS  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
 from app.model.vocabulary import OverallStatus  # noqa: E402
 from app.render import last_known  # noqa: E402
-from tools import artwork, bytecode_cache, csp_patches  # noqa: E402
-from tools.csp_patches import patched_files  # noqa: E402
+from tools import artwork, bytecode_cache, runtime_patches  # noqa: E402
 from tools.lazy_imports import (  # noqa: E402
     BUNDLE_PATCHES,
     PATCHES,
     patched_source,
     patched_stdlib,
 )
+from tools.runtime_patches import patched_files  # noqa: E402
 
 SITE_URL_DEFAULT = "https://status.supportmail.dev"
 # The service worker's URL: at the root, so that its scope is the whole site.
@@ -173,17 +173,12 @@ def app_bundle(wheels: list[Path]) -> bytes:
     return buffer.getvalue()
 
 
-def precompiled(
-    stdlib: bytes, bundle: bytes, pyscript: dict[str, bytes]
-) -> tuple[bytes, bytes, bytes]:
+def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes, bytes]:
     """(boot standard library, rest of the standard library, app bundle), the first and
-    last with bytecode made by Pyodide under Node.
-
-    ``pyscript``: PyScript's files as served (``runtime_files``), whose Python package
-    is compiled too. See tools/precompile.py. Cached in build/pyc/ by the inputs' and
-    the tools' hashes.
+    last with bytecode made by Pyodide under Node. See tools/precompile.py. Cached in
+    build/pyc/ by the inputs' and the tools' hashes.
     """
-    key = hashlib.sha256(csp_patches.digest(pyscript).encode())
+    key = hashlib.sha256()
     for part in (stdlib, bundle, *(path.read_bytes() for path in PRECOMPILE_TOOLS)):
         key.update(hashlib.sha256(part).digest())
     cache = PRECOMPILE_CACHE / key.hexdigest()[:20]
@@ -194,15 +189,10 @@ def precompiled(
             (work / "python_stdlib.zip").write_bytes(stdlib)
             (work / "app.zip").write_bytes(bundle)
             shutil.copy2(PRECOMPILE_TOOLS[2], work / "sitecustomize.py")
-            dist = work / "pyscript_dist"  # PyScript's patched Python package is in here
-            dist.mkdir()
-            for path, content in pyscript.items():
-                (dist / path.rsplit("/", 1)[1]).write_bytes(content)
-            subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work), str(dist)], check=True)
+            subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work)], check=True)
             (work / "python_stdlib.zip").unlink()
             (work / "app.zip").unlink()
             (work / "sitecustomize.py").unlink()
-            shutil.rmtree(dist)
             try:
                 os.replace(work, cache)  # the result appears whole or not at all
             except OSError:
@@ -243,7 +233,7 @@ def hashed_name(name: str, content: bytes) -> str:
 
 def runtime_files() -> dict[str, bytes]:
     """Pyodide's and PyScript's files the site serves, by their path under node_modules/,
-    with tools/csp_patches.py applied (a patch that no longer fits stops the build)."""
+    with tools/runtime_patches.py applied (a patch that no longer fits stops the build)."""
     pyscript_dist = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
     pyscript = sorted(p.name for p in pyscript_dist.iterdir() if p.suffix in (".js", ".css"))
     return patched_files(
@@ -278,7 +268,7 @@ class Site:
         python_stdlib.zip, the rest of the standard library sits beside it (fetched only
         on a lazy import), and the lock file keeps only what boot reads of it.
 
-        Pyodide's and PyScript's files as tools/csp_patches.py patches them
+        Pyodide's and PyScript's files as tools/runtime_patches.py patches them
         (``runtime_files``); each directory's hash covers what it serves, so a changed
         patch is a new immutable path."""
         modules = ROOT / "node_modules"
@@ -290,9 +280,9 @@ class Site:
         files[f"pyodide/{STDLIB_REST}"] = stdlib_rest
         pyodide = {k: v for k, v in files.items() if k.startswith("pyodide/")}
         pyscript = {k: v for k, v in files.items() if k.startswith("@pyscript/")}
-        pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}-{csp_patches.digest(pyodide)}"
+        pyodide_dir = f"/_r/pyodide-{npm_version('pyodide')}-{runtime_patches.digest(pyodide)}"
         pyscript_dir = (
-            f"/_r/pyscript-{npm_version('@pyscript/core')}-{csp_patches.digest(pyscript)}"
+            f"/_r/pyscript-{npm_version('@pyscript/core')}-{runtime_patches.digest(pyscript)}"
         )
         for directory, served in ((pyodide_dir, pyodide), (pyscript_dir, pyscript)):
             target = self.out / directory.lstrip("/")
@@ -587,7 +577,7 @@ def content_security_policy(config: Config) -> str:
     No string ever becomes code: script-src allows no 'unsafe-eval' and no
     'unsafe-inline'. 'wasm-unsafe-eval' lets Pyodide compile its WebAssembly, which is
     all the eval it needs. PyScript's own uses of ``Function()`` (its worker hooks) are
-    removed at build time (tools/csp_patches.py). Inline <script> blocks are data
+    removed at build time (tools/runtime_patches.py). Inline <script> blocks are data
     (JSON), never executed by the browser.
 
     Trusted Types, where the engine has them: every script URL handed to a sink (the
@@ -733,7 +723,6 @@ def build(out: Path, env: dict[str, str]) -> Config:
             )
         ),
         app_bundle(fetch_wheels(pinned_browser_requirements())),
-        {path: data for path, data in runtime.items() if path.startswith("@pyscript/")},
     )
     pyodide, pyscript = site.copy_runtime(stdlib, stdlib_rest, runtime)
     site.write_asset("app.zip", bundle)

@@ -17,16 +17,11 @@ In ``/work`` (the mounted work directory), every archive of deflated entries (se
 ``entry``):
 
 - ``python_stdlib.zip`` → ``python_stdlib.out.zip``, the boot archive: bytecode for every
-  module imported at boot (what Pyodide imports for itself, what PyScript's own Python
-  imports, everything the app's entry points import), ``sitecustomize`` (from
-  ``sitecustomize.py``, see there), ``_bytecode_cache`` with the code objects for the
-  methods dataclasses and namedtuple generated during this boot (``BOOT_GENERATED``;
-  see static/_bytecode_cache.py) and, when the launcher found it
-  (``pyscript_package/``), *checked* bytecode for PyScript's own package, which
-  sitecustomize copies to ``pyscript/__pycache__/`` at start. PyScript writes that
-  package's sources at boot, right next to it, and imports them: the import uses the
-  bytecode if the source's hash matches and compiles the source otherwise, so a PyScript
-  upgrade can make it slower, never wrong.
+  module imported at boot (what Pyodide imports for itself and everything the app's
+  entry points import; PyScript runs no Python of its own, see tools/runtime_patches.py),
+  ``sitecustomize`` (from ``sitecustomize.py``, see there), and ``_bytecode_cache``
+  with the code objects for the methods dataclasses and namedtuple generated during
+  this boot (``BOOT_GENERATED``; see static/_bytecode_cache.py).
 - ``python_stdlib.zip`` → ``python_stdlib_rest.out.zip``: every other module, as source,
   fetched by the page only when something imports from it.
 - ``app.zip`` → ``app.out.zip``: bytecode for all of ``app/`` and for the modules of the
@@ -45,9 +40,6 @@ import sys
 
 WORK = "/work"
 BUNDLE = f"{WORK}/app.zip"
-# Imported at boot by PyScript's own Python (pyscript.display, unpacking the bundle), which
-# does not exist under Node. A module missing here still works; it is compiled at boot.
-PYSCRIPT_IMPORTS = ("html", "encodings.cp437")
 # The app's entry points: app.main, then what its start imports once the live connection
 # is under way (the controller, which imports the view and its regions; the sources), and
 # pyodide.http, imported by the first request.
@@ -65,7 +57,7 @@ APP_IMPORTS = (
 # tool imports anything of its own: an import of, say, zipfile here would otherwise put
 # zipfile in the boot archive, or hide that the page imports it.
 sys.path.insert(0, BUNDLE)
-for _name in PYSCRIPT_IMPORTS + APP_IMPORTS:
+for _name in APP_IMPORTS:
     __import__(_name)
 # Frozen modules (os, site, codecs, importlib's bootstrap, zipimport, ...) carry a
 # ``__file__`` in the archive but are loaded from the interpreter itself, never from it.
@@ -89,8 +81,6 @@ from pathlib import Path  # noqa: E402
 KEEP_DOCSTRINGS = ("_pyodide", "pyodide")
 # Filled in with the table of generated code (static/_bytecode_cache.py).
 BYTECODE_CACHE = "_bytecode_cache.py"
-# In the boot archive: PyScript's package bytecode, copied out by sitecustomize.
-CACHE_DIR = "_pyscript_pycache"
 STABLE_DATE = (2020, 1, 1, 0, 0, 0)
 LEVEL = 9
 
@@ -105,14 +95,14 @@ def modules_in(archive: str) -> set[str]:
     return {f[len(prefix) :] for f in BOOT_FILES if isinstance(f, str) and f.startswith(prefix)}
 
 
-def pyc(source: bytes, filename: str, checked: bool = False, strip: bool = False) -> bytes:
+def pyc(source: bytes, filename: str, strip: bool = False) -> bytes:
     """Hash-based bytecode (PEP 552), the same as ``py_compile`` would write; with
     ``strip``, without the docstrings nothing reads (see ``without_docstrings``)."""
     tree = ast.parse(source, filename)
     if strip:
         tree = without_docstrings(tree, source)
     code = compile(tree, filename, "exec", dont_inherit=True)
-    return bytes(_code_to_hash_pyc(code, importlib.util.source_hash(source), checked=checked))
+    return bytes(_code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False))
 
 
 def without_docstrings(tree: ast.Module, source: bytes) -> ast.Module:
@@ -190,17 +180,6 @@ def split_stdlib(archive: str, boot: set[str]) -> None:
         if placeholder not in finder:
             raise SystemExit("precompile: sitecustomize.py has no REST_MODULES placeholder")
         finder = finder.replace(placeholder, f"REST_MODULES = frozenset({rest_modules!r})")
-        package = Path(f"{WORK}/pyscript_package")
-        pyscript_cache = {
-            importlib.util.cache_from_source(path.relative_to(package).as_posix()): pyc(
-                path.read_bytes(), path.relative_to(package).as_posix(), checked=True
-            )
-            for path in sorted(package.rglob("*.py"))
-        }
-        placeholder = "PYSCRIPT_CACHE: tuple[str, ...] = ()"
-        if placeholder not in finder:
-            raise SystemExit("precompile: sitecustomize.py has no PYSCRIPT_CACHE placeholder")
-        finder = finder.replace(placeholder, f"PYSCRIPT_CACHE = {tuple(pyscript_cache)!r}")
         with (
             zipfile.ZipFile(f"{WORK}/python_stdlib.out.zip", "w") as small,
             zipfile.ZipFile(f"{WORK}/python_stdlib_rest.out.zip", "w") as rest,
@@ -210,8 +189,6 @@ def split_stdlib(archive: str, boot: set[str]) -> None:
                 pyc(finder.encode(), f"{archive}/sitecustomize.py"),
                 compresslevel=LEVEL,
             )
-            for name, code in pyscript_cache.items():
-                small.writestr(entry(f"{CACHE_DIR}/{name}"), code, compresslevel=LEVEL)
             for info in infos:
                 data = source.read(info)
                 if info.filename == BYTECODE_CACHE:

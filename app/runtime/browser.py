@@ -71,8 +71,8 @@ class Browser:
         self._sink: Any = None
         self._send(Command.REPORT_RUNTIME, "worker" if self.in_worker else "main")
         if self.in_worker:
-            # polyscript's, not pyscript's (the same object): PyScript's own package is
-            # only run on first use (static/sitecustomize.py), and this does not need it.
+            # polyscript's: PyScript's own package is never written here (its prelude
+            # is left out at build, tools/runtime_patches.py).
             from polyscript import xworker  # type: ignore[import-not-found]
 
             # Callable from the main thread as ``<script type=py>.xworker.sync.diagnostics()``.

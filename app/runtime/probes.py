@@ -41,8 +41,7 @@ def diagnostics() -> str:
             "wasm_bytes": int(pyodide_js._module.HEAPU8.length),
             "compiled_from_source": compiled_from_source(),
             "generated_compiled": generated_compiled(),
-            # What has been imported so far: a package imported lazily
-            # (static/sitecustomize.py) is listed, its submodules only once it has run.
+            # Every module imported so far.
             "modules": sorted(sys.modules),
         }
     )

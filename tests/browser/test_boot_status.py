@@ -157,7 +157,7 @@ def test_a_start_that_never_completes_is_a_start_timeout(
 # Every worker the page starts throws at construction (an engine or extension that
 # refuses the worker's URL). polyscript then quietly runs the script on the main thread
 # with PyScript's default interpreter, which is a public CDN's Pyodide; the build's patch
-# (tools/csp_patches.py) makes that a load error instead.
+# (tools/runtime_patches.py) makes that a load error instead.
 REFUSED_WORKERS = """
 window.Worker = class extends window.Worker {
   constructor(url, options) {

@@ -259,7 +259,7 @@ def assert_security_headers(headers: dict[str, str], path: str) -> None:
         "connect-src 'self' http://localhost:3000 http://localhost:4000 ws://localhost:4000" in csp
     ), path
     assert "'unsafe-inline'" not in csp, path
-    assert "'unsafe-eval'" not in csp, path  # no string becomes code (tools/csp_patches.py)
+    assert "'unsafe-eval'" not in csp, path  # no string becomes code (tools/runtime_patches.py)
     assert "require-trusted-types-for 'script'" in csp, path
     assert "trusted-types statuspage" in csp, path
     assert headers.get("cross-origin-opener-policy") == "same-origin", path

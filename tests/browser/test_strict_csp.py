@@ -5,7 +5,7 @@ Every flow runs (the preview, live data from a real Socket.IO server, find-my-sh
 watch control, the last known status on a second visit, the main-thread fallback, the
 service worker) and the page counts zero ``securitypolicyviolation`` events, its own and
 its Python worker's (static/boot-status.js; the worker reports its own from its first
-line, see tools/csp_patches.py). A test first proves that a violation on either side
+line, see tools/runtime_patches.py). A test first proves that a violation on either side
 would be counted.
 """
 

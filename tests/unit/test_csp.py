@@ -1,5 +1,5 @@
 """The production Content-Security-Policy (tools/build.py) and the patches that let the
-runtime live under it (tools/csp_patches.py): no string becomes code, Trusted Types are
+runtime live under it (tools/runtime_patches.py): no string becomes code, Trusted Types are
 required, and a patch that no longer fits stops the build, naming it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from app import seam
 from app.model.config import config_from_env
 from tests.support import ROOT
 from tools import build
-from tools.csp_patches import CORE_CHUNK, PATCHES, Patch, PatchError, patched_files
+from tools.runtime_patches import CORE_CHUNK, PATCHES, Patch, PatchError, patched_files
 
 MODULES = ROOT / "node_modules"
 CONFIG = config_from_env(
