@@ -41,15 +41,13 @@ import sys
 WORK = "/work"
 BUNDLE = f"{WORK}/app.zip"
 # The app's entry points: app.main, then what its start imports once the live connection
-# is under way (the controller, which imports the view and its regions; the sources), and
-# pyodide.http, imported by the first request.
+# is under way (the controller, which imports the view and its regions; the sources).
 APP_IMPORTS = (
     "app.main",
     "app.transport.early",
     "app.transport.live",
     "app.controller",
     "app.transport.mock",
-    "pyodide.http",
 )
 
 # The boot set is every module imported up to here: Pyodide's own start, then the entry

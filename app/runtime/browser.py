@@ -10,6 +10,7 @@ from typing import Any
 
 from app.ports import Location, UiEvent
 from app.runtime.ffi import destroy, is_null, js, proxy
+from app.runtime.network import http_get
 from app.runtime.probes import diagnostics, import_probe, live_proxy_count
 from app.runtime.worker_host import WorkerHost, maybe_await
 from app.seam import Command, EventDescription, PageAtBoot
@@ -294,9 +295,7 @@ class Browser:
         return str(js.URL.new(url, self._href).href)
 
     async def fetch_text(self, url: str, timeout: float) -> str:
-        from pyodide.http import pyfetch  # type: ignore[import-not-found]
-
-        response = await asyncio.wait_for(pyfetch(self.resolve_url(url)), timeout)
+        response, text = await http_get(self.resolve_url(url), timeout)
         if not response.ok:
             raise OSError(f"HTTP {response.status}")
-        return str(await response.text())
+        return text

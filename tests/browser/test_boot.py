@@ -108,7 +108,7 @@ def test_pyscript_runs_no_python_of_its_own_before_the_page(
 
 
 def test_live_boot_compiles_no_python_source(sites_dir: Path, watched: Watched) -> None:
-    """Going live imports python-socketio, engineio and pyodide.http: bytecode too, and
+    """Going live imports python-socketio and engineio: bytecode too, and
     their generated methods come from the build's table."""
     with Backend("python") as backend, serve_live(backend, sites_dir, PUBLIC_HOST) as served:
         page = open_page(watched, served.url + "/")
