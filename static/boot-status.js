@@ -228,9 +228,10 @@ function settled(url) {
 // The runtime's big files, as the head preloads them: fetched here too (the same request
 // as the preload, so it is downloaded once), which gives its status and, unless it has
 // already arrived, byte progress and a stall signal on every chunk. The worker's own
-// requests find them in the HTTP cache.
-async function download(url, size) {
-  const arrived = await settled(url);
+// requests find them in the HTTP cache. A file no link preloads (the app bundle, see
+// watch) is fetched here alone, and read to its end.
+async function download(url, size, preloaded = true) {
+  const arrived = preloaded && await settled(url);
   let response;
   try {
     response = await fetch(url, { mode: "cors", credentials: "same-origin" });
@@ -260,7 +261,11 @@ async function download(url, size) {
 
 function watch() {
   const links = [...document.querySelectorAll('link[rel="preload"][as="fetch"][data-bytes]')];
-  stats.total = links.reduce((sum, link) => sum + Number(link.dataset.bytes), 0);
+  // The app bundle is needed only once the interpreter has booted: fetched after the
+  // wasm, so the two do not share the link (tools/build.py, bundle_fetch).
+  const bundle = script.dataset.bundle;
+  const bundleBytes = Number(script.dataset.bundleBytes) || 0;
+  stats.total = links.reduce((sum, link) => sum + Number(link.dataset.bytes), bundleBytes);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", render);
   else render();
   let shown = 0;
@@ -276,7 +281,13 @@ function watch() {
     else if (phase === "starting" && now - stats.downloadedMs > START_MS) fail("start-timeout");
     else if (phase === "loading" && stats.bytes !== shown) { shown = stats.bytes; render(); }
   }, TICK_MS);
-  Promise.all(links.map(link => download(link.href, Number(link.dataset.bytes)))).then(() => {
+  const downloads = links.map(link => download(link.href, Number(link.dataset.bytes)));
+  if (bundle) {
+    const wasm = links.findIndex(link => new URL(link.href).pathname.endsWith(".wasm"));
+    const first = wasm < 0 ? Promise.resolve() : downloads[wasm];
+    downloads.push(first.then(() => download(bundle, bundleBytes, false)));
+  }
+  Promise.all(downloads).then(() => {
     if (phase !== "loading") return;
     stats.downloadedMs = performance.now();
     setPhase("starting");

@@ -121,13 +121,32 @@ def test_live_boot_compiles_no_python_source(sites_dir: Path, watched: Watched) 
 def test_preloaded_runtime_files_are_downloaded_once(
     mock_site: Served, playwright_instance: Any
 ) -> None:
-    """The head preloads the wasm, the standard library and the bundle for the worker;
-    on a cold visit with a disk cache (a fresh browser profile) the worker's own requests
-    find them there: the server sends every file once."""
+    """The head preloads the wasm and the standard library for the worker, and the page
+    fetches the bundle after them; on a cold visit with a disk cache (a fresh browser
+    profile) the worker's own requests find them there: the server sends every file
+    once."""
     html = (mock_site.root / "index.html").read_text()
     assert 'rel="preload" href="/_r/pyodide-' in html
     paths = cold_visit_paths(mock_site, playwright_instance, "/?scenario=operational")
     assert any(path.endswith("/pyodide.asm.wasm") for path in paths)
     assert any(path.endswith("/python_stdlib.zip") for path in paths)
+    assert any(path.startswith("/_a/app.") for path in paths)
     twice = [path for path, n in collections.Counter(paths).items() if n > 1]
     assert twice == []
+
+
+def test_the_app_bundle_is_fetched_once_the_wasm_has_arrived(
+    mock_site: Served, watched: Watched
+) -> None:
+    """The worker needs the bundle only after the interpreter has booted: the page asks
+    for it once the wasm is in, so the two never share the visitor's link (tools/build.py,
+    ``bundle_fetch``)."""
+    page = open_page(watched, f"{mock_site.url}/?scenario=operational")
+    entries = page.evaluate(
+        """() => performance.getEntriesByType('resource').map(
+            e => [new URL(e.name).pathname, e.startTime, e.responseEnd])"""
+    )
+    wasm_in = min(end for path, _, end in entries if path.endswith(".wasm") and end > 0)
+    bundle_asked = [start for path, start, _ in entries if path.startswith("/_a/app.")]
+    assert bundle_asked, entries
+    assert min(bundle_asked) >= wasm_in
