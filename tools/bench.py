@@ -421,7 +421,7 @@ def link_figures(playwright: Any, site_dir: Path, runs: int) -> None:
 # The phone-grade link: 10 Mbit/s shared by all downloads, 60 ms before each
 # response, every body paced at its gzip size (what a compressing CDN sends).
 PHONE_LINK = Link(bytes_per_second=1_250_000, latency_s=0.06, gzip_paced=True)
-PHONE_RUNS = 3
+PHONE_RUNS = 5
 # Downloads the wasm alone, as the page's runtime does, then sets data-ready.
 WASM_ONLY_PAGE = FLOOR_PAGE.replace("floor.mjs", "wasm.mjs")
 WASM_ONLY_SCRIPT = """const response = await fetch("{wasm}");
@@ -438,7 +438,8 @@ def phone_link_figures(playwright: Any, work: Path) -> None:
 
     The site's own server is behind the link, and the token endpoint and the Socket.IO
     server behind a delay proxy with the link's round trip (``PHONE_LINK.latency_s``), as
-    other hosts across the same network. Cold profile per visit, medians of 3, interleaved.
+    other hosts across the same network. Cold profile per visit, medians of
+    ``PHONE_RUNS``, interleaved.
     """
     print(
         f"\nfirst visit through a phone-grade link ({PHONE_LINK.bytes_per_second * 8 / 1e6:.0f}"
