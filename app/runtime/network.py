@@ -53,12 +53,10 @@ async def http_get(url: str, timeout_s: float, *, no_store: bool = False) -> tup
     if no_store:
         options["cache"] = "no-store"
 
-    async def get() -> tuple[Any, str]:
-        response = await js.fetch(url, js_object(options))
-        return response, str(await response.text())
-
     try:
-        return await asyncio.wait_for(get(), timeout_s)
+        async with asyncio.timeout(timeout_s):
+            response = await js.fetch(url, js_object(options))
+            return response, str(await response.text())
     except TimeoutError:
         abort.abort()
         raise
