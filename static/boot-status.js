@@ -262,7 +262,8 @@ async function download(url, size, preloaded = true) {
 function watch() {
   const links = [...document.querySelectorAll('link[rel="preload"][as="fetch"][data-bytes]')];
   // The app bundle is needed only once the interpreter has booted: fetched after the
-  // wasm, so the two do not share the link (tools/build.py, bundle_fetch).
+  // preload the build names (the wasm), so the two do not share the link
+  // (tools/build.py, bundle_fetch).
   const bundle = script.dataset.bundle;
   const bundleBytes = Number(script.dataset.bundleBytes) || 0;
   stats.total = links.reduce((sum, link) => sum + Number(link.dataset.bytes), bundleBytes);
@@ -283,8 +284,9 @@ function watch() {
   }, TICK_MS);
   const downloads = links.map(link => download(link.href, Number(link.dataset.bytes)));
   if (bundle) {
-    const wasm = links.findIndex(link => new URL(link.href).pathname.endsWith(".wasm"));
-    const first = wasm < 0 ? Promise.resolve() : downloads[wasm];
+    const after = links.findIndex(
+      link => link.getAttribute("href") === script.dataset.bundleAfter);
+    const first = after < 0 ? Promise.resolve() : downloads[after];
     downloads.push(first.then(() => download(bundle, bundleBytes, false)));
   }
   Promise.all(downloads).then(() => {

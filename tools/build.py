@@ -384,8 +384,9 @@ def preload_links(site: Site, pyodide: str, pyscript: str) -> list[str]:
     return links
 
 
-def bundle_fetch(site: Site) -> dict[str, str]:
-    """The app bundle, fetched by static/boot-status.js once the wasm has arrived.
+def bundle_fetch(site: Site, pyodide: str) -> dict[str, str]:
+    """The app bundle, fetched by static/boot-status.js once the wasm (``after``, one of
+    the preloads) has arrived.
 
     The worker needs the bundle only after the interpreter has booted, which on a phone
     is most of a second after the wasm is in; preloaded with the rest, it shared the
@@ -396,7 +397,11 @@ def bundle_fetch(site: Site) -> dict[str, str]:
     worker's own request finds it in the HTTP cache, as it finds the preloads.
     """
     url = site.assets["app.zip"]
-    return {"url": url, "bytes": str((site.out / url.lstrip("/")).stat().st_size)}
+    return {
+        "url": url,
+        "bytes": str((site.out / url.lstrip("/")).stat().st_size),
+        "after": f"{pyodide}/pyodide.asm.wasm",
+    }
 
 
 def connection_hints(config: Config) -> list[str]:
@@ -445,7 +450,7 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
         # PyScript download its zip reader (72 KB gzip) and write every file.
         "files": {site.assets["app.zip"]: "/home/pyodide/app.zip"},
     }
-    bundle = bundle_fetch(site)
+    bundle = bundle_fetch(site, pyodide)
     values = {
         "lang": locale,
         "head_links": "\n".join(head_links),
@@ -457,6 +462,7 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
         "plugins_config": html.escape(json.dumps({"plugins": pyscript_config["plugins"]})),
         "bundle_url": bundle["url"],
         "bundle_bytes": bundle["bytes"],
+        "bundle_after": bundle["after"],
         "boot_stall_ms": str(round(site.boot_limits[0] * 1000)),
         "boot_start_ms": str(round(site.boot_limits[1] * 1000)),
         "version_text": html.escape(
