@@ -363,8 +363,10 @@ function requestNotifications() {
 }
 
 // Through the service worker's registration where there is one (Chrome on Android
-// refuses `new Notification` even with the permission granted); `new Notification` only
-// where there is no service worker (then a click focuses this tab).
+// refuses `new Notification` even with the permission granted); `new Notification`
+// where there is no service worker, or while it is not active yet (then a click focuses
+// this tab). Where the page may not raise one either, the notification waits for the
+// registration instead: late rather than lost.
 function notify(title, body) {
   if (notificationPermission() !== "granted") return;
   const icon = document.querySelector('link[rel="apple-touch-icon"]')?.href;
@@ -376,12 +378,18 @@ function notify(title, body) {
     try {
       const note = new window.Notification(title, options);
       note.onclick = () => { window.focus(); note.close(); };
-    } catch (_) { /* no service worker, and the page may not: nothing can be shown */ }
+      return true;
+    } catch (_) {
+      return false;  // Chrome on Android: only a service worker may
+    }
   };
+  const through = registration => (registration ? registration.showNotification(title, options) : null);
   const registration = serviceWorker();
   if (registration === null) { inPage(); return; }
-  registration.then(ready => (ready ? ready.showNotification(title, options) : inPage()))
-    .catch(inPage);
+  const late = new Promise(done => setTimeout(() => done(null), SERVICE_WORKER_WAIT_MS));
+  Promise.race([registration, late])
+    .then(active => (active ? through(active) : inPage() || registration.then(through)))
+    .catch(() => { /* no notification can be shown: the page still says what changed */ });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -389,8 +397,10 @@ function notify(title, body) {
 // data and is idle, so that it never competes with a first visit's downloads; then told
 // which runtime files this page loaded before it existed, so that the next visit opens
 // without a network. serviceWorker() is null where there is none (no secure context, an
-// engine without them), else a promise of the active registration, or of null when it
-// did not become active in time (a notification then falls back to the page).
+// engine without them), else a promise of the active registration, or of null when the
+// registration failed (the next call registers again). It never rejects, and it resolves
+// whenever the worker becomes active, however long that takes (slow storage on a phone):
+// notify() waits SERVICE_WORKER_WAIT_MS for it each time, never for good.
 const SERVICE_WORKER_URL = document.currentScript?.dataset.serviceWorker ?? null;
 const SERVICE_WORKER_WAIT_MS = 10000;
 let workerReady = null;
@@ -399,11 +409,10 @@ function serviceWorker() {
   const container = navigator.serviceWorker;
   if (!SERVICE_WORKER_URL || !container || !window.isSecureContext) return null;
   if (workerReady === null) {
-    const active = container.register(scriptURL(SERVICE_WORKER_URL), { scope: "/" })
+    workerReady = container.register(scriptURL(SERVICE_WORKER_URL), { scope: "/" })
       .then(() => container.ready)
-      .then(registration => { keepLoaded(registration); return registration; });
-    const late = new Promise(done => setTimeout(() => done(null), SERVICE_WORKER_WAIT_MS));
-    workerReady = Promise.race([active, late]).catch(() => null);
+      .then(registration => { keepLoaded(registration); return registration; })
+      .catch(() => { workerReady = null; return null; });
   }
   return workerReady;
 }

@@ -37,13 +37,16 @@ pytestmark = pytest.mark.browser
 HIDDEN_S = 5
 REFRESH_S = 2
 NOTIFY_TAG = "statuspage-status"
-# Chrome on Android: the permission can be granted, yet the constructor always throws.
+# Chrome on Android: the permission can be granted, yet the constructor always throws
+# (window.__refused counts the page's attempts).
 ANDROID_RULE = """
 const RealNotification = window.Notification;
+window.__refused = 0;
 window.Notification = class {
   static get permission() { return RealNotification.permission; }
   static requestPermission(callback) { return RealNotification.requestPermission(callback); }
   constructor() {
+    window.__refused += 1;
     throw new TypeError("Failed to construct 'Notification': Illegal constructor. "
                         + "Use ServiceWorkerRegistration.showNotification() instead.");
   }
@@ -170,6 +173,34 @@ def test_android_notifications_go_through_the_service_worker(
     assert shown["tag"] == NOTIFY_TAG
     assert shown["lang"] == "en" and shown["data"] == {"url": "/"}
     assert android.page_errors == []
+
+
+def test_a_notification_waits_for_a_service_worker_that_activates_late(
+    backend: Backend, live_dist: Path, context: Any
+) -> None:
+    """Android's rule, and a service worker whose install cannot finish (one of the pages
+    it keeps does not arrive) for longer than the page waits for it: the page tries to
+    show the outage itself, is refused, and the notification is shown through the
+    worker as soon as it is active, not lost with every later one."""
+    site = serve(live_dist, faults=[("/es/", "hold")])
+    try:
+        android = notifying_page(context, site.url, ANDROID_RULE)
+        page = open_page(android, site.url + "/")
+        page.click("#watch")
+        page.wait_for_selector("html[data-watching]", state="attached")
+        page.evaluate(HIDE)
+        backend.set_scenario("outage")
+        # The page's wait for the worker (10 s) is over: it tried the constructor itself.
+        page.wait_for_function("() => window.__refused === 1", timeout=60_000)
+        assert page.evaluate("navigator.serviceWorker.controller") is None
+        site.release_held()
+        wait_until(page, f"async () => (await ({SHOWN})()).length === 1")
+        (shown,) = page.evaluate(SHOWN)
+        assert shown["title"] == "SupportMail status: Major outage"
+        assert page.evaluate("window.__refused") == 1
+        assert android.page_errors == []
+    finally:
+        site.close()
 
 
 def test_a_notification_click_focuses_the_open_tab_or_opens_the_page(
