@@ -68,6 +68,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TOKEN_FAULTS = (None, "500", "hang", "non-json", "no-token", "no-cors", "busy")
 BUSY_STATUSES = (429, 503)
@@ -130,6 +131,7 @@ class State:
         self.in_flight_by_sid: dict[str, set[int]] = {}
         self.hung_tasks: set[asyncio.Future[None]] = set()
         self.token_hung = 0
+        self.open_sockets = 0  # WebSocket connections open now (not reset: a gauge)
         self._load_initial()
         self._reset_counters()
 
@@ -160,6 +162,7 @@ class State:
     # -- counters
     def _reset_counters(self) -> None:
         self.emits = 0
+        self.sockets = 0  # WebSocket connections opened (engine.io), namespace or not
         self.connects = 0
         self.connect_rejected = 0
         self.disconnects = 0
@@ -177,6 +180,8 @@ class State:
     def stats(self) -> dict[str, Any]:
         return {
             "emits": self.emits,
+            "sockets": self.sockets,
+            "open_sockets": self.open_sockets,
             "connects": self.connects,
             "connect_rejected": self.connect_rejected,
             "disconnects": self.disconnects,
@@ -452,6 +457,24 @@ class ApiApp:
 # --------------------------------------------------------------------------- Socket.IO
 
 
+def counting_sockets(app: ASGIApp, state: State) -> ASGIApp:
+    """``app``, counting each WebSocket connection it is asked to open (``sockets``) and
+    those still open (``open_sockets``)."""
+
+    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await app(scope, receive, send)
+            return
+        state.sockets += 1
+        state.open_sockets += 1
+        try:
+            await app(scope, receive, send)
+        finally:
+            state.open_sockets -= 1
+
+    return counted
+
+
 def build_sio(state: State, *, ping_interval: float, ping_timeout: float) -> socketio.AsyncServer:
     sio = socketio.AsyncServer(
         async_mode="asgi",
@@ -559,7 +582,7 @@ async def serve(args: argparse.Namespace) -> None:
         token_ttl=args.token_ttl,
     )
     sio = build_sio(state, ping_interval=args.ping_interval, ping_timeout=args.ping_timeout)
-    ws_app = socketio.ASGIApp(sio, socketio_path="socket.io")
+    ws_app = counting_sockets(socketio.ASGIApp(sio, socketio_path="socket.io"), state)
 
     api_sock = _bind(args.host, args.api_port)
     ws_sock = _bind(args.host, args.ws_port)

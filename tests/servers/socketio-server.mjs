@@ -6,7 +6,9 @@
 //
 // API port (node:http): GET /ws-token -> {"token": "..."} (CORS, exposing Retry-After) and
 // the control API:
-//   GET  /control/stats (token_times: arrival of each /ws-token request, Unix s, last 1000),
+//   GET  /control/stats (token_times: arrival of each /ws-token request, Unix s, last 1000;
+//        sockets: WebSocket connections opened, whether they joined a namespace or not;
+//        open_sockets: those still open),
 //   GET  /control/clusters,
 //   POST /control/fault {"token": null|"500"|"hang"|"non-json"|"no-token"|"no-cors"|"busy",
 //                        "socket": null|"reject-token"|"no-ack"|"ack-error"}
@@ -87,6 +89,7 @@ function inFlight() {
 function resetCounters() {
   counters = {
     emits: 0,
+    sockets: 0,
     connects: 0,
     connect_rejected: 0,
     disconnects: 0,
@@ -106,6 +109,7 @@ function stats() {
     emit_times: [...counters.emit_times],
     token_times: [...counters.token_times],
     in_flight: inFlight(),
+    open_sockets: io.engine.clientsCount,
     connected: state.pendingBySocket.size,
     token_hung: state.hungTokenRequests.size,
     faults: { token: state.tokenFault, socket: state.socketFault },
@@ -365,6 +369,8 @@ io.use((socket, next) => {
   }
   return next();
 });
+
+io.engine.on("connection", () => { counters.sockets += 1; });
 
 let nextAckId = 1;
 io.on("connection", (socket) => {
