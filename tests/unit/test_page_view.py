@@ -18,10 +18,11 @@ import pytest
 
 from app.model.format import FallbackFormatter
 from app.model.i18n import LOCALES
+from app.model.link import Connection, Reason
 from app.model.page_state import PageState, SourceKind
 from app.model.snapshot import AckRejected, Problem, ProblemCode, Snapshot, parse_ack
 from app.model.ui_state import UiState
-from app.render.page import PageView
+from app.render.page import STARTS_HIDDEN, PageView
 from tests.support import NOW, ROOT, SimDom, english
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -282,6 +283,36 @@ AVAILABLE_LOCALES = [loc for loc in LOCALES if (ROOT / "locales" / f"{loc}.json"
     ),
     strict=True,
 )
+def test_what_the_html_hides_is_listed_for_the_first_pass(view: PageView) -> None:
+    """STARTS_HIDDEN is exactly the static elements index.html serves hidden that the
+    page's passes render (the boot's own elements and PyScript's configs are not)."""
+    html = (ROOT / "index.html").read_text(encoding="utf-8")
+    hidden = {f"#{i}" for i in re.findall(r'<[a-z]+ id="([^"{}]+)"[^>]*\shidden[\s>=]', html)}
+    first = view.render(PageState.initial(REFRESH_SECONDS), UiState(), NOW).ops
+    rendered = {op[1] for op in first if op[0] != "r"}  # (a removal renders nothing)
+    mock = PageState.initial(REFRESH_SECONDS).with_snapshot(snapshot_of(ACK), SourceKind.MOCK, NOW)
+    rendered |= {
+        op[1]
+        for op in PageView(english(), FallbackFormatter("en")).render(mock, UiState(), NOW).ops
+    }
+    assert hidden & (rendered | STARTS_HIDDEN) == STARTS_HIDDEN
+    assert hidden >= STARTS_HIDDEN
+
+
+def test_a_failure_known_at_the_first_pass_is_shown(view: PageView) -> None:
+    """The connection failed before the page's first pass (a busy token endpoint, say):
+    that first pass shows the notice, taking away the hidden index.html serves it with."""
+    failed = PageState.initial(REFRESH_SECONDS).with_connection(
+        Connection.OFFLINE, Reason.TOKEN_BUSY, NOW + 4000
+    )
+    page = SimDom(index_ids() | {f"locale-{loc}" for loc in AVAILABLE_LOCALES})
+    page.need("#notice").attrs["hidden"] = ""
+    page.apply(view.render(failed, UiState(), NOW).ops)
+    notice = page.need("#notice")
+    assert "hidden" not in notice.attrs
+    assert english().text("error.token-busy") in (notice.text or "")
+
+
 def test_every_operation_targets_an_element_of_the_built_page(view: PageView) -> None:
     """Applied to index.html's static elements, no op refers to an element that is not there."""
     page = SimDom(index_ids() | {f"locale-{loc}" for loc in AVAILABLE_LOCALES})
