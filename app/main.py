@@ -48,13 +48,17 @@ def _connect(config: Config) -> EarlyConnection:
     from app.transport.early import EarlyConnection
     from app.transport.live import LiveSource
 
+    # Its first token request and socket, if the worker made them before Python ran.
+    head_start = runtime.HeadStart.find()
+
     def make(hear: Callable[[ConnectionEvent], None]) -> LiveSource:
         return LiveSource(
             token_url=config.token_url,
             ws_url=config.ws_url,
-            bridge=runtime.make_bridge(),
+            bridge=runtime.make_bridge(head_start),
             fetch_json=runtime.fetch_json,
             on_connection=hear,
+            first_token=head_start.first_token if head_start else None,
         )
 
     return EarlyConnection(make)

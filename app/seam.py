@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 
 __all__ = [
     "GRID_KEYS",
+    "HEAD_START_GLOBAL",
     "LOOKUP_INPUT",
     "LOOKUP_KIND",
     "SVG_TAGS",
@@ -174,3 +175,6 @@ GRID_KEYS = ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End")
 TRUSTED_TYPES_POLICY = "statuspage"
 # Tags the views draw that live in the SVG namespace.
 SVG_TAGS = ("svg", "polyline", "path")
+# The worker's global where static/head-start.js keeps the connection's first requests,
+# made before Python ran, until app/runtime/head_start.py claims them.
+HEAD_START_GLOBAL = "statuspageHeadStart"

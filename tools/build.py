@@ -41,23 +41,25 @@ import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import seam  # noqa: E402
 from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
-from app.model.format import RELATIVE_UNITS  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
-from app.model.vocabulary import OverallStatus  # noqa: E402
-from app.render import last_known  # noqa: E402
 from tools import artwork, bytecode_cache, runtime_patches  # noqa: E402
 from tools.lazy_imports import (  # noqa: E402
     BUNDLE_PATCHES,
     PATCHES,
     patched_source,
     patched_stdlib,
+)
+from tools.page_scripts import (  # noqa: E402
+    PAGE_MODULES,
+    head_start_script,
+    minified_js,
+    page_script,
 )
 from tools.runtime_patches import patched_files  # noqa: E402
 
@@ -231,15 +233,17 @@ def hashed_name(name: str, content: bytes) -> str:
     return f"{stem}.{hashlib.sha256(content).hexdigest()[:12]}{dot}{ext}"
 
 
-def runtime_files() -> dict[str, bytes]:
+def runtime_files(config: Config) -> dict[str, bytes]:
     """Pyodide's and PyScript's files the site serves, by their path under node_modules/,
-    with tools/runtime_patches.py applied (a patch that no longer fits stops the build)."""
+    with tools/runtime_patches.py applied (a patch that no longer fits stops the build);
+    PyScript's worker starts with the connection's head start for ``config``'s endpoints."""
     pyscript_dist = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
     pyscript = sorted(p.name for p in pyscript_dist.iterdir() if p.suffix in (".js", ".css"))
     return patched_files(
         ROOT / "node_modules",
         [f"pyodide/{name}" for name in PYODIDE_FILES]
         + [f"@pyscript/core/dist/{name}" for name in pyscript],
+        runtime_patches.patches(head_start_script(config)),
     )
 
 
@@ -738,7 +742,7 @@ def build(out: Path, env: dict[str, str]) -> Config:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     site = Site(out, config, env.get("STATUSPAGE_SITE_URL") or SITE_URL_DEFAULT, boot_limits(env))
-    runtime = runtime_files()
+    runtime = runtime_files(config)
     stdlib, stdlib_rest, bundle = precompiled(
         bytecode_cache.with_module(
             patched_stdlib(
@@ -775,88 +779,6 @@ def build(out: Path, env: dict[str, str]) -> Config:
         shutil.copy2(path, mock_out / path.name)
     (out / SERVICE_WORKER.lstrip("/")).write_text(service_worker(out), encoding="utf-8")
     return config
-
-
-def minified_js(source: bytes) -> bytes:
-    """The page's own scripts as the browser gets them: esbuild's minifier, which keeps
-    every top-level name (other scripts and the tests reach them) and changes no syntax.
-
-    Their comments explain the code to its readers; a visitor's phone need not download
-    them (the four scripts of the page: 14.6 KB gzip as written, 7.8 KB minified).
-    """
-    result = subprocess.run(
-        [str(ROOT / "node_modules" / ".bin" / "esbuild"), "--minify", "--log-level=error"],
-        input=source,
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"build: esbuild: {result.stderr.decode(errors='replace').strip()}")
-    return result.stdout
-
-
-# The page's scripts written as modules: they import app/seam.py's vocabulary (as the
-# JSON module "statuspage-seam") and the shared element builder (static/element.js), and
-# esbuild bundles each into one classic script.
-PAGE_MODULES = ("static/apply.js", "static/last-known.js")
-
-
-def seam_for_js() -> dict[str, Any]:
-    """What static/apply.js and static/last-known.js import as ``statuspage-seam``: the
-    seam's vocabulary (app/seam.py), the relative-time rule and what the last known
-    status's paint script must know (app/render/last_known.py)."""
-    return {
-        "commands": [[c.spelling, c.arity] for c in seam.Command],
-        "hostCalls": {c.name: c.value for c in seam.HostCall},
-        "uiKinds": [k.value for k in seam.UiKind],
-        "needsShard": [k.value for k in seam.UiKind if k.needs_shard],
-        "preventDefault": [k.value for k in seam.PageKind if k.prevents_default],
-        "silent": [k.value for k in seam.PageKind if not k.reaches_python],
-        "actions": {a.name: a.value for a in seam.Action},
-        "lookupInput": seam.LOOKUP_INPUT,
-        "lookupKind": seam.LOOKUP_KIND.value,
-        "gridKeys": list(seam.GRID_KEYS),
-        "svgTags": list(seam.SVG_TAGS),
-        "trustedTypesPolicy": seam.TRUSTED_TYPES_POLICY,
-        "relativeUnits": [list(unit) for unit in RELATIVE_UNITS],
-        "lastKnown": {
-            "key": last_known.STORAGE_KEY,
-            "format": last_known.FORMAT,
-            "maxAgeMs": last_known.MAX_AGE_MS,
-            "futureSlackMs": last_known.FUTURE_SLACK_MS,
-            "regions": [key[1:] for key in last_known.PAINTED],
-            "htmlAttrs": list(last_known.HTML_ATTRS),
-            "marker": last_known.MARKER[1:],
-            "markerKeys": list(last_known.MARKER_KEYS),
-            "statuses": [s.value for s in OverallStatus],
-            "tags": list(last_known.TAGS),
-            "attrPattern": last_known.ATTR_PATTERN,
-        },
-    }
-
-
-def page_script(logical: str) -> bytes:
-    """``logical`` (one of PAGE_MODULES) bundled, minified, with the seam built in."""
-    with tempfile.TemporaryDirectory() as work:
-        seam_json = Path(work) / "seam.json"
-        seam_json.write_text(json.dumps(seam_for_js()), encoding="utf-8")
-        result = subprocess.run(
-            [
-                str(ROOT / "node_modules" / ".bin" / "esbuild"),
-                str(ROOT / logical),
-                "--bundle",
-                "--format=iife",
-                "--minify",
-                "--log-level=error",
-                f"--alias:statuspage-seam={seam_json}",
-            ],
-            capture_output=True,
-            check=False,
-            cwd=ROOT,
-        )
-    if result.returncode != 0:
-        raise SystemExit(f"build: esbuild: {result.stderr.decode(errors='replace').strip()}")
-    return result.stdout
 
 
 def locale_pages() -> list[str]:

@@ -25,12 +25,17 @@ source and imports it. The page uses none of it: it reaches the page through pol
 (2026-12-07, 8 interleaved cold runs), leaving the prelude out takes 136 ms off
 data-ready (2103 → 1967 ms).
 
-``PATCHES`` below removes each of them from the npm packages' files at build time. Each
+``patches()`` below removes each of them from the npm packages' files at build time. Each
 patch is named and expects its exact text a given number of times; if the text (or its
 file) is not there, the build stops and names the patch: an upgrade of PyScript or
 Pyodide is checked against it, never silently skipped. ``patched_files`` applies them;
 tools/build.py serves the results under content-hashed paths (the files change, so their
 immutable URLs must too).
+
+The worker's first lines are the page's own: they report policy violations to the page,
+and (``patches(head_start)``, tools/page_scripts.py) start the live connection's first
+requests while Pyodide downloads (``app.model.head_start``). ``PATCHES`` is the table
+without a head start.
 """
 
 from __future__ import annotations
@@ -92,88 +97,97 @@ _BLOB_URL = (
 # (No single quotes: the worker's copy sits inside a single-quoted string.)
 _NO_CDN = '()=>{throw new Error("{what} is never loaded from a public CDN here")}'
 
-PATCHES = (
-    Patch(
-        "worker hooks are not composed with Function()",
-        CORE_CHUNK,
-        's=n.map(_o).join(", ");return Function(`return(w,x)=>(${r})(w,x,...[${s}])`)()',
-        # Only PyScript's own onBeforeRunAsync hook is expected (run by the worker
-        # itself, see "_pyscript in the worker"); any other worker hook would need code
-        # from text, so it stops the boot loudly instead.
-        's=n.map(_o).join(", ");if(n.length>("onBeforeRunAsync"===t?1:0))'
-        'throw new Error("statuspage: a PyScript worker hook would be code made from text")',
-    ),
-    Patch(
-        "_pyscript in the worker",
-        CORE_CHUNK,
-        'w.registerJSModule(y,"polyscript",{',
-        _PYSCRIPT_MODULE + 'w.registerJSModule(y,"polyscript",{',
-    ),
-    Patch(
-        "the worker revives no hook from text",
-        CORE_CHUNK,
-        "It=e=>Function(`\\'use strict\\';return (${e})`)()",
-        'It=e=>{throw new Error("statuspage: no worker hook is revived from text")}',
-    ),
-    Patch(
-        "the worker cannot make the page evaluate text",
-        CORE_CHUNK,
-        "t=Function(`return(${e}).apply(null,arguments)`);",
-        't=()=>{throw new Error("statuspage: the page evaluates no text")};',
-    ),
-    Patch(
-        "pyscript.js_import without window.Function",
-        CORE_CHUNK,
-        "js_import=window.Function('return (...urls) => Promise.all(urls.map((url) => "
-        "import(url)))')()",
-        "js_import=None",
-    ),
-    Patch(
-        "the worker starts from a blessed blob: URL",
-        CORE_CHUNK,
-        'new zr(URL.createObjectURL(new Blob(["/*@*/"+\'',
-        'new zr(statuspageWorkerURL(new Blob(["/*@*/"+' + json.dumps(_WORKER_VIOLATIONS) + "+'",
-    ),
-    Patch(
-        "statuspageWorkerURL",
-        CORE_CHUNK,
-        "\n//# sourceMappingURL=",
-        _BLOB_URL + "//# sourceMappingURL=",
-    ),
-    Patch(
-        "no Pyodide from a public CDN",
-        CORE_CHUNK,
-        'module:(e="314.0.2")=>`https://cdn.jsdelivr.net/pyodide/v${e}/full/pyodide.mjs`',
-        "module:" + _NO_CDN.replace("{what}", "Pyodide"),
-        count=2,  # the page's copy and the worker's
-    ),
-    *(
+
+def patches(head_start: str = "") -> tuple[Patch, ...]:
+    """The patches, in order; ``head_start`` (a classic script, or "") is put at the top
+    of PyScript's worker, after the violation reporter."""
+    return (
         Patch(
-            "Pyodide's classic-worker test calls no importScripts",
-            path,
-            '{try{return globalThis.importScripts("data:text/javascript,"),!0}catch{return!1}}',
-            # The page starts Pyodide only in module workers (or on the main thread), where
-            # that call could only fail: the answer it gives is "not a classic worker".
-            "{return!1}",
-        )
-        for path in ("pyodide/pyodide.mjs", "pyodide/pyodide.asm.mjs")
-    ),
-    Patch(
-        "no Python prelude before each script",
-        CORE_CHUNK,
-        # core/src/hooks.js codeFor: the prelude as codeBeforeRun(Async) of both types.
-        'Bo=(e,t)=>{const n="mpy"===t?Ao.replace(bo,""):Ao,',
-        'Bo=(e,t)=>{const n="",',
-    ),
-    Patch(
-        "no MicroPython from a public CDN",
-        CORE_CHUNK,
-        'module:(e="1.28.0-6")=>`https://cdn.jsdelivr.net/npm/@micropython/'
-        "micropython-webassembly-pyscript@${e}/micropython.mjs`",
-        "module:" + _NO_CDN.replace("{what}", "MicroPython"),
-        count=2,
-    ),
-)
+            "worker hooks are not composed with Function()",
+            CORE_CHUNK,
+            's=n.map(_o).join(", ");return Function(`return(w,x)=>(${r})(w,x,...[${s}])`)()',
+            # Only PyScript's own onBeforeRunAsync hook is expected (run by the worker
+            # itself, see "_pyscript in the worker"); any other worker hook would need code
+            # from text, so it stops the boot loudly instead.
+            's=n.map(_o).join(", ");if(n.length>("onBeforeRunAsync"===t?1:0))'
+            'throw new Error("statuspage: a PyScript worker hook would be code made from text")',
+        ),
+        Patch(
+            "_pyscript in the worker",
+            CORE_CHUNK,
+            'w.registerJSModule(y,"polyscript",{',
+            _PYSCRIPT_MODULE + 'w.registerJSModule(y,"polyscript",{',
+        ),
+        Patch(
+            "the worker revives no hook from text",
+            CORE_CHUNK,
+            "It=e=>Function(`\\'use strict\\';return (${e})`)()",
+            'It=e=>{throw new Error("statuspage: no worker hook is revived from text")}',
+        ),
+        Patch(
+            "the worker cannot make the page evaluate text",
+            CORE_CHUNK,
+            "t=Function(`return(${e}).apply(null,arguments)`);",
+            't=()=>{throw new Error("statuspage: the page evaluates no text")};',
+        ),
+        Patch(
+            "pyscript.js_import without window.Function",
+            CORE_CHUNK,
+            "js_import=window.Function('return (...urls) => Promise.all(urls.map((url) => "
+            "import(url)))')()",
+            "js_import=None",
+        ),
+        Patch(
+            "the worker starts from a blessed blob: URL",
+            CORE_CHUNK,
+            'new zr(URL.createObjectURL(new Blob(["/*@*/"+\'',
+            'new zr(statuspageWorkerURL(new Blob(["/*@*/"+'
+            + json.dumps(_WORKER_VIOLATIONS + head_start)
+            + "+'",
+        ),
+        Patch(
+            "statuspageWorkerURL",
+            CORE_CHUNK,
+            "\n//# sourceMappingURL=",
+            _BLOB_URL + "//# sourceMappingURL=",
+        ),
+        Patch(
+            "no Pyodide from a public CDN",
+            CORE_CHUNK,
+            'module:(e="314.0.2")=>`https://cdn.jsdelivr.net/pyodide/v${e}/full/pyodide.mjs`',
+            "module:" + _NO_CDN.replace("{what}", "Pyodide"),
+            count=2,  # the page's copy and the worker's
+        ),
+        *(
+            Patch(
+                "Pyodide's classic-worker test calls no importScripts",
+                path,
+                '{try{return globalThis.importScripts("data:text/javascript,"),!0}catch{return!1}}',
+                # The page starts Pyodide only in module workers (or on the main thread), where
+                # that call could only fail: the answer it gives is "not a classic worker".
+                "{return!1}",
+            )
+            for path in ("pyodide/pyodide.mjs", "pyodide/pyodide.asm.mjs")
+        ),
+        Patch(
+            "no Python prelude before each script",
+            CORE_CHUNK,
+            # core/src/hooks.js codeFor: the prelude as codeBeforeRun(Async) of both types.
+            'Bo=(e,t)=>{const n="mpy"===t?Ao.replace(bo,""):Ao,',
+            'Bo=(e,t)=>{const n="",',
+        ),
+        Patch(
+            "no MicroPython from a public CDN",
+            CORE_CHUNK,
+            'module:(e="1.28.0-6")=>`https://cdn.jsdelivr.net/npm/@micropython/'
+            "micropython-webassembly-pyscript@${e}/micropython.mjs`",
+            "module:" + _NO_CDN.replace("{what}", "MicroPython"),
+            count=2,
+        ),
+    )
+
+
+PATCHES = patches()
 
 
 def patched_text(path: str, text: str, patches: tuple[Patch, ...] = PATCHES) -> str:

@@ -12,6 +12,7 @@ use is re-exported here:
     browser      ``Browser`` (the page: DOM batches, events, location, storage), events
     intl         ``IntlFormatter``
     network      the WebSocket bridge for engine.io, ``fetch_json``
+    head_start   ``HeadStart``: the connection's first requests, made before Python ran
     probes       figures read by tests and benchmarks (memory, proxies, compiled modules)
 
 Quirks worth knowing (each cost someone an afternoon):
@@ -32,6 +33,7 @@ Quirks worth knowing (each cost someone an afternoon):
 
 from app.runtime.browser import Browser, Listener, PageEvent
 from app.runtime.ffi import IN_BROWSER
+from app.runtime.head_start import HeadStart
 from app.runtime.intl import IntlFormatter
 from app.runtime.network import fetch_json, make_bridge
 from app.runtime.probes import compiled_from_source, diagnostics, import_probe, live_proxy_count
@@ -39,6 +41,7 @@ from app.runtime.probes import compiled_from_source, diagnostics, import_probe, 
 __all__ = [
     "IN_BROWSER",
     "Browser",
+    "HeadStart",
     "IntlFormatter",
     "Listener",
     "PageEvent",

@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING, Any
 from app.runtime.ffi import create_proxy, is_null, js, js_object
 
 if TYPE_CHECKING:
-    from app.transport.engineio_ws import BrowserBridge
+    from app.runtime.head_start import HeadStart
+    from app.transport.browser_socket import BrowserBridge
 
 __all__ = ["fetch_json", "http_get", "make_bridge"]
 
 
-def make_bridge() -> BrowserBridge:
-    """The real browser capabilities for ``app.transport.engineio_ws``."""
-    from app.transport.engineio_ws import BrowserBridge
+def make_bridge(head_start: HeadStart | None = None) -> BrowserBridge:
+    """The real browser capabilities for ``app.transport.browser_socket``; the socket that
+    ``head_start`` opened before Python ran is handed over to the first attempt."""
+    from app.transport.browser_socket import BrowserBridge
 
     def open_websocket(url: str) -> Any:
         return js.WebSocket.new(url)
@@ -32,44 +34,54 @@ def make_bridge() -> BrowserBridge:
         array.assign(data)  # copied into JS memory: ws.send keeps no view of wasm memory
         return array
 
+    handed_over = {"claim_websocket": head_start.claim_websocket} if head_start else {}
     return BrowserBridge(
         open_websocket=open_websocket,
         create_proxy=create_proxy,
         message_data=message_data,
         to_js_bytes=to_js_bytes,
+        **handed_over,
     )
 
 
-async def http_get(url: str, timeout_s: float, *, no_store: bool = False) -> tuple[Any, str]:
+async def http_get(
+    url: str, timeout_s: float, *, no_store: bool = False, made: Any = None
+) -> tuple[Any, str]:
     """GET ``url`` with the browser's ``fetch``: the JS ``Response`` and its body as text.
 
     Past ``timeout_s`` the request is aborted and ``TimeoutError`` raised; a network
     failure or a CORS refusal raises ``JsException``. On ``fetch`` itself rather than
     ``pyodide.http``, whose import (base64, its XMLHttpRequest wrappers) cost the first
-    request 20 to 60 ms in Chromium, once per page.
+    request 20 to 60 ms in Chromium, once per page. ``made``: the promise of this very
+    request, made earlier in JS (the connection's head start), awaited instead of a new
+    one (its own timeout then ends the wait, not the request).
     """
-    abort = js.AbortController.new()
-    options = {"method": "GET", "signal": abort.signal}
-    if no_store:
-        options["cache"] = "no-store"
-
+    abort = None
     try:
         async with asyncio.timeout(timeout_s):
-            response = await js.fetch(url, js_object(options))
+            if made is None:
+                abort = js.AbortController.new()
+                options = {"method": "GET", "signal": abort.signal}
+                if no_store:
+                    options["cache"] = "no-store"
+                made = js.fetch(url, js_object(options))
+            response = await made
             return response, str(await response.text())
     except TimeoutError:
-        abort.abort()
+        if abort is not None:
+            abort.abort()
         raise
 
 
-async def fetch_json(url: str, timeout_s: float) -> object:
-    """GET ``url`` and parse its JSON body; raise ``FetchError(kind)`` on any failure."""
+async def fetch_json(url: str, timeout_s: float, *, made: Any = None) -> object:
+    """GET ``url`` and parse its JSON body; raise ``FetchError(kind)`` on any failure.
+    ``made``: as for ``http_get``."""
     from pyodide.ffi import JsException  # type: ignore[import-not-found]
 
     from app.transport.retry_client import FetchError
 
     try:
-        response, text = await http_get(url, timeout_s, no_store=True)
+        response, text = await http_get(url, timeout_s, no_store=True, made=made)
     except TimeoutError as exc:
         raise FetchError("timeout", f"no answer within {timeout_s:g} s") from exc
     except (OSError, JsException) as exc:  # network failure, CORS refusal

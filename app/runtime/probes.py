@@ -19,8 +19,8 @@ __all__ = [
 def live_proxy_count() -> int:
     """Proxies created through this seam and not yet destroyed (the soak test reads it)."""
     # Not imported here: in mock mode the transport (and engineio) is never loaded at all.
-    engineio_ws = sys.modules.get("app.transport.engineio_ws")
-    return proxies_alive() + (engineio_ws.live_proxy_count() if engineio_ws else 0)
+    sockets = sys.modules.get("app.transport.browser_socket")
+    return proxies_alive() + (sockets.live_proxy_count() if sockets else 0)
 
 
 def diagnostics() -> str:

@@ -8,7 +8,7 @@ an ``on_connection`` callback as ``ConnectionEvent`` values with stable reason c
 page maps to localized text.
 
 Like ``app.transport.engineio_ws`` this module never imports ``js``/``pyodide``/``pyscript``:
-the browser arrives as a ``BrowserBridge`` (``app.transport.engineio_ws``) and a
+the browser arrives as a ``BrowserBridge`` (``app.transport.browser_socket``) and a
 ``FetchJson`` function, both built by ``app.runtime``.
 
 The connection itself (one retry loop, the waits of ``app.model.reconnect``, a fresh token
@@ -20,6 +20,11 @@ overlap; socketio asks for ``auth`` once the socket is open, and gets that reque
 Every attempt that opens a socket, the first of a fresh page and every reconnection,
 requests a fresh token, one request at a time (one still pending when the next socket opens
 is aborted); an attempt that fails before it opens a socket requests none.
+
+The first attempt of a fresh page may find both made already, before Python ran (the
+connection's head start, ``app.model.head_start``): its token request is ``first_token``'s
+(when it is fresh enough) and its socket the bridge's ``claim_websocket``. Either is
+otherwise made as above.
 
 Quirks:
 - A token failure is reported when socketio asks for ``auth``: that attempt's fresh socket is
@@ -37,7 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from socketio import exceptions as sio_exceptions
@@ -45,12 +50,14 @@ from socketio import exceptions as sio_exceptions
 from app.model.link import TRANSPORT_REASONS, Connection, Reason
 from app.model.page_state import SourceKind
 from app.model.reconnect import DEFAULT, ReconnectPolicy
-from app.transport.engineio_ws import DEFAULT_OPEN_TIMEOUT, BrowserBridge
+from app.transport.browser_socket import BrowserBridge
+from app.transport.engineio_ws import DEFAULT_OPEN_TIMEOUT
 from app.transport.retry_client import FetchError, FetchJson, SocketIOClient, TokenError
 from app.transport.source import SourceUnavailable
 
 __all__ = [
     "REASONS",
+    "SOCKETIO_PATH",
     "STATUS_EVENT",
     "ConnectionEvent",
     "ConnectionState",
@@ -60,6 +67,12 @@ __all__ = [
 ]
 
 STATUS_EVENT = "get-cluster-status"
+# Where the Socket.IO server listens under ``ws_url`` (Socket.IO's default).
+SOCKETIO_PATH = "socket.io"
+
+FirstToken = Callable[[float], Awaitable[object] | None]
+"""``(timeout_s) ->`` the head start's token request, answered as ``FetchJson`` answers
+(its parsed JSON body), or None when there is none to use (``app.model.head_start``)."""
 
 logger = logging.getLogger("app.transport")
 logger.addHandler(logging.NullHandler())
@@ -107,8 +120,9 @@ class LiveSource:
     ``ws_url`` is the Socket.IO server (``https://host`` or ``wss://host``). ``on_connection``
     receives every ``ConnectionEvent`` (deduplicated). ``reconnect`` is the rule for the waits
     between attempts. ``open_timeout``, ``wait_timeout`` and ``token_timeout`` bound each
-    attempt's WebSocket open, namespace answer and token fetch. Implements
-    ``app.transport.source.StatusSource``.
+    attempt's WebSocket open, namespace answer and token fetch. ``first_token`` is the
+    head start's token request, which the first attempt uses instead of its own (see
+    the module). Implements ``app.transport.source.StatusSource``.
     """
 
     kind = SourceKind.LIVE
@@ -126,9 +140,11 @@ class LiveSource:
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
         wait_timeout: float = 5.0,
         token_timeout: float = 10.0,
-        socketio_path: str = "socket.io",
+        socketio_path: str = SOCKETIO_PATH,
+        first_token: FirstToken | None = None,
     ) -> None:
         self._token_url = token_url
+        self._first_token = first_token
         self._ws_url = ws_url
         self._fetch_json = fetch_json
         self._on_connection = on_connection
@@ -161,6 +177,8 @@ class LiveSource:
         self._lost = asyncio.Event()
         self._first_outcome = asyncio.Event()
         self._opened = asyncio.Event()  # the first attempt's socket was created
+        self._open_already = False  # ... or taken over, open already (the head start)
+        self._sent = asyncio.Event()  # a frame left: the first attempt's CONNECT
         self._last_event: ConnectionEvent | None = None
         # How many tokens were fetched successfully (diagnostics and tests).
         self.tokens_fetched = 0
@@ -201,10 +219,23 @@ class LiveSource:
     async def under_way(self, limit: float = 1.0) -> None:
         """Return once the first attempt's requests have left (its token asked, its socket
         created), or once that attempt ended without them; after ``limit`` seconds in any
-        case (what waits on this only orders work, it must never stall the page)."""
-        waits = [asyncio.ensure_future(e.wait()) for e in (self._opened, self._first_outcome)]
+        case (what waits on this only orders work, it must never stall the page).
+
+        When the attempt took over a socket that is open already (the head start), its
+        first request is the CONNECT, which needs no answer before it can leave: this
+        returns once it has left, instead of once the socket was created.
+        """
+        deadline = asyncio.get_running_loop().time() + limit
+        await self._first(self._opened, deadline)
+        if self._open_already:
+            await self._first(self._sent, deadline)
+
+    async def _first(self, event: asyncio.Event, deadline: float) -> None:
+        """Wait for ``event``, or for the first attempt's outcome, until ``deadline``."""
+        waits = [asyncio.ensure_future(e.wait()) for e in (event, self._first_outcome)]
+        timeout = max(0.0, deadline - asyncio.get_running_loop().time())
         try:
-            await asyncio.wait(waits, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for wait in waits:
                 wait.cancel()
@@ -262,20 +293,28 @@ class LiveSource:
 
     # -- token -----------------------------------------------------------------------------
 
-    def socket_opening(self) -> None:
+    def socket_opening(self, open_already: bool) -> None:
         """RetryObserver: start this attempt's token request, while its WebSocket opens
         (the first attempt's was started just before, by ``start``)."""
         first = not self._opened.is_set()
+        if first:
+            self._open_already = open_already
         self._opened.set()
         if first and self._token_task is not None:
             return  # asked by ``start``, a moment ago
         self._request_token()
 
+    def frame_sent(self) -> None:
+        """RetryObserver: a frame left (``under_way`` waits for the first, the CONNECT)."""
+        self._sent.set()
+
     def _request_token(self) -> None:
         previous = self._token_task
         if previous is not None:
             previous.cancel()  # one token request at a time; a finished one is dropped
-        task = asyncio.ensure_future(self._fetch_token())
+        # The first request only: the head start's, if it made one still fresh enough.
+        first, self._first_token = self._first_token, None
+        task = asyncio.ensure_future(self._fetch_token(first))
         task.add_done_callback(self._token_settled)
         self._token_task = task
 
@@ -304,11 +343,16 @@ class LiveSource:
             raise
         return {"token": token}
 
-    async def _fetch_token(self) -> str:
+    async def _fetch_token(self, first: FirstToken | None = None) -> str:
+        """The token: the head start's request (``first``) if it has one to use, else a
+        request of its own."""
         try:
             # (A timeout scope, not wait_for: the request is made in this task's first step.)
             async with asyncio.timeout(self._token_timeout):
-                body = await self._fetch_json(self._token_url, self._token_timeout)
+                made = first(self._token_timeout) if first is not None else None
+                if made is None:
+                    made = self._fetch_json(self._token_url, self._token_timeout)
+                body = await made
         except FetchError as exc:
             if exc.retry_after is not None:
                 raise TokenError("busy", exc.detail, retry_after=exc.retry_after) from exc

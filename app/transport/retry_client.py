@@ -44,11 +44,8 @@ from socketio import exceptions as sio_exceptions
 
 from app.model.link import Reason
 from app.model.reconnect import DEFAULT, ReconnectPolicy
-from app.transport.engineio_ws import (
-    DEFAULT_OPEN_TIMEOUT,
-    BrowserBridge,
-    BrowserEngineIOClient,
-)
+from app.transport.browser_socket import BrowserBridge
+from app.transport.engineio_ws import DEFAULT_OPEN_TIMEOUT, BrowserEngineIOClient
 
 __all__ = [
     "FetchError",
@@ -110,8 +107,12 @@ class RetryObserver(Protocol):
     def attempt_started(self, attempt: int) -> None:
         """Attempt ``attempt`` starts now."""
 
-    def socket_opening(self) -> None:
-        """The attempt in flight creates its WebSocket now (not at all if it fails before)."""
+    def socket_opening(self, open_already: bool) -> None:
+        """The attempt in flight creates its WebSocket now (not at all if it fails before),
+        or takes over one made before Python ran (``open_already`` if that one is open)."""
+
+    def frame_sent(self) -> None:
+        """A frame left on the connection's socket (the first: the Socket.IO CONNECT)."""
 
     def attempt_failed(self, attempt: int, exc: BaseException) -> None:
         """Attempt ``attempt`` failed with ``exc``; the loop continues."""
@@ -173,6 +174,7 @@ class SocketIOClient(socketio.AsyncClient):  # type: ignore[misc]
             bridge=self._bridge,
             open_timeout=self._open_timeout,
             on_opening=functools.partial(self._notify, "socket_opening"),
+            on_sent=functools.partial(self._notify, "frame_sent"),
         )
 
     # -- public control ------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from app.model.head_start import TOKEN_MAX_AGE_S
 from tests.support import ROOT
 from tests.support.backends import Backend
 from tests.support.controls import (
@@ -36,7 +37,15 @@ from tests.support.controls import (
 )
 from tests.support.engines import Engine, EngineError, EngineName, missing, start_engine
 from tests.support.pages import HIDE, JS_STATE_NAMES, SHOW, VIOLATIONS
-from tests.support.site import FAST_FAIL, Served, built_site, serve, serve_live
+from tests.support.site import (
+    FAST_FAIL,
+    HELD_BUNDLE,
+    Served,
+    built_site,
+    live_env,
+    serve,
+    serve_live,
+)
 
 BOOT_TIMEOUT_S = 90
 READY = "return document.documentElement.hasAttribute('data-ready')"
@@ -148,6 +157,15 @@ def held_site(sites_dir: Path) -> Iterator[Served]:
 
 
 @pytest.fixture
+def held_live_site(node_backend: Backend, sites_dir: Path) -> Iterator[Served]:
+    """The live site (node_site's build), its app bundle held until released."""
+    env = live_env(node_backend, refresh=REFRESH_S)
+    served = serve(built_site(sites_dir, **env), faults=[HELD_BUNDLE])
+    yield served
+    served.close()
+
+
+@pytest.fixture
 def node(node_backend: Backend) -> Backend:
     """The Node socket.io server, running, with counters, faults and data reset."""
     if not node_backend.alive():
@@ -199,6 +217,25 @@ class EngineChecks:
         stats = node.stats()
         assert set(stats["last_auth"]) == {"token"}
         assert stats["emits"] >= 1
+        assert_clean(engine)
+
+    def test_the_connection_starts_in_the_worker_before_python_runs(
+        self, engine: Engine, node: Backend, held_live_site: Served
+    ) -> None:
+        """The connection's head start: with Python held back (its app bundle), the worker
+        has already asked for the token and opened the socket; once Python runs, live
+        data comes over that socket: one socket in all, and one token request, or a
+        second only if Python started more than TOKEN_MAX_AGE_S after the first was
+        answered (this engine's boot under load can take longer)."""
+        engine.open(held_live_site.url + "/")
+        node.wait_for(lambda s: s["token_requests"] == 1 and s["sockets"] == 1, timeout=60)
+        assert attribute(engine, "data-boot") == "loading"
+        held_live_site.release_held()
+        engine.wait(LIVE, BOOT_TIMEOUT_S)
+        stats = node.stats()
+        assert (stats["sockets"], stats["connects"]) == (1, 1)
+        times = stats["token_times"]
+        assert len(times) == 1 or (len(times) == 2 and times[1] - times[0] > TOKEN_MAX_AGE_S)
         assert_clean(engine)
 
     def test_guild_link_marks_the_shard_the_guild_is_on(

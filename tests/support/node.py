@@ -1,5 +1,5 @@
 """Running the page's own scripts under Node, in jsdom: the JS side of the seam tested
-without a browser, as the build bundles it (``tools.build.page_script``).
+without a browser, as the build bundles it (``tools.page_scripts.page_script``).
 
 ``run_in_page(html, scripts, probe)`` loads ``html`` at https://status.test/ (with
 ``storage`` put in its localStorage first, and ``Date.now()`` fixed at ``now_ms`` if
@@ -57,23 +57,23 @@ def page_html(config: Mapping[str, Any], messages: Mapping[str, str], lang: str 
     return re.sub(r"\{\{[^}]*\}\}", "", out)
 
 
-def _build() -> Any:
+def _scripts() -> Any:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    import tools.build
+    import tools.page_scripts
 
-    return tools.build
+    return tools.page_scripts
 
 
 @functools.cache
 def page_script(logical: str) -> str:
     """``logical`` (``static/apply.js``, ``static/last-known.js``) as the build ships it."""
-    return str(_build().page_script(logical).decode())
+    return str(_scripts().page_script(logical).decode())
 
 
 def seam_for_js() -> dict[str, Any]:
     """The JSON module ``statuspage-seam`` the build bundles into those scripts."""
-    return dict(_build().seam_for_js())
+    return dict(_scripts().seam_for_js())
 
 
 def run_in_page(

@@ -23,7 +23,7 @@ from engineio import base_client as eio_base_client
 from socketio import base_client as sio_base_client
 
 from app.model.reconnect import ReconnectPolicy
-from app.transport.engineio_ws import live_proxy_count
+from app.transport.browser_socket import live_proxy_count
 from app.transport.live import ConnectionEvent, ConnectionState, LiveSource
 from tests.support.websocket import WAIT, FakeBridge, FakeWebSocket, later, within
 

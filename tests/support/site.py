@@ -21,6 +21,7 @@ from tools.serve import make_server
 
 __all__ = [
     "FAST_FAIL",
+    "HELD_BUNDLE",
     "PUBLIC_HOST",
     "PUBLIC_PORTS",
     "Served",
@@ -45,6 +46,11 @@ FAST_FAIL = {
     "STATUSPAGE_BOOT_STALL_SECONDS": "2",
     "STATUSPAGE_BOOT_START_SECONDS": "3",
 }
+
+# The ``hold`` fault (tools/serve.py) for the app bundle: PyScript writes it before
+# Python's first line, so Python cannot run until it is released; the rest of the page
+# and the runtime load as usual.
+HELD_BUNDLE = ("/_a/app.*.zip", "hold")
 
 _built: dict[tuple[tuple[str, str], ...], Path] = {}
 

@@ -4,8 +4,10 @@ async helpers of the transport tests (``tests/unit/test_engineio_ws.py``,
 
 ``FakeWebSocket`` implements ``JsWebSocketLike`` and lets a test (or a scripted fake
 server) deliver open, message, error and close events; ``FakeBridge`` builds them and
-counts proxies. Nothing sleeps to wait: tests await the condition itself (a sent frame,
-a task, a future), each bounded by ``within``.
+counts proxies, and plays the connection's head start (``head_start``: a socket opened
+before Python ran, its events kept until it is claimed, as static/head-start.js does).
+Nothing sleeps to wait: tests await the condition itself (a sent frame, a task, a
+future), each bounded by ``within``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from app.transport.engineio_ws import BrowserBridge
+from app.transport.browser_socket import BrowserBridge, Claimed
 
 __all__ = [
     "WAIT",
@@ -26,6 +28,7 @@ __all__ = [
     "FakeProxy",
     "FakeUint8Array",
     "FakeWebSocket",
+    "KeptSocket",
     "imported_modules",
     "later",
     "run",
@@ -163,6 +166,44 @@ class FakeWebSocket:
         return await within(self.sent_queue.get())
 
 
+class KeptSocket:
+    """A socket opened before Python ran, keeping every event until it is claimed (what
+    static/head-start.js does in the worker)."""
+
+    KINDS = ("open", "message", "error", "close")
+
+    def __init__(self, url: str, ws: FakeWebSocket) -> None:
+        self.url = url
+        self.ws = ws
+        self.events: list[FakeEvent] = []
+        self.received = asyncio.Condition()
+        for kind in self.KINDS:
+            ws.addEventListener(kind, self._keep)
+
+    def _keep(self, event: FakeEvent) -> None:
+        self.events.append(event)
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self.received:
+            self.received.notify_all()
+
+    async def kept(self, count: int) -> None:
+        """Return once ``count`` events are kept."""
+
+        async def wait() -> None:
+            async with self.received:
+                await self.received.wait_for(lambda: len(self.events) >= count)
+
+        await within(wait())
+
+    def claim(self) -> Claimed:
+        for kind in self.KINDS:
+            self.ws.removeEventListener(kind, self._keep)
+        events, self.events = self.events, []
+        return self.ws, list(events)
+
+
 @dataclass
 class FakeBridge:
     """Builds FakeWebSockets and FakeProxies; ``on_socket`` scripts a server per socket."""
@@ -172,6 +213,22 @@ class FakeBridge:
     sockets: list[FakeWebSocket] = field(default_factory=list)
     live_proxies: set[FakeProxy] = field(default_factory=set)
     socket_queue: asyncio.Queue[FakeWebSocket] = field(default_factory=asyncio.Queue)
+    # The head start's socket until claimed, and every URL a claim was asked for.
+    kept: KeptSocket | None = None
+    claims: list[str] = field(default_factory=list)
+
+    def head_start(self, url: str) -> KeptSocket:
+        """Open the socket for ``url`` now, before anything listens (the head start)."""
+        self.kept = KeptSocket(url, self.open_websocket(url))
+        return self.kept
+
+    def claim_websocket(self, url: str) -> Claimed | None:
+        self.claims.append(url)
+        kept = self.kept
+        if kept is None or kept.url != url:
+            return None
+        self.kept = None
+        return kept.claim()
 
     def open_websocket(self, url: str) -> FakeWebSocket:
         if self.raise_on_open is not None:
@@ -205,6 +262,7 @@ class FakeBridge:
             create_proxy=self.create_proxy,
             message_data=self.message_data,
             to_js_bytes=self.to_js_bytes,
+            claim_websocket=self.claim_websocket,
         )
 
     async def next_socket(self) -> FakeWebSocket:

@@ -12,7 +12,7 @@ import pytest
 from app import seam
 from app.model.config import config_from_env
 from tests.support import ROOT
-from tools import build
+from tools import build, page_scripts
 from tools.runtime_patches import CORE_CHUNK, PATCHES, Patch, PatchError, patched_files
 
 MODULES = ROOT / "node_modules"
@@ -47,7 +47,7 @@ def test_trusted_types_are_required_with_the_pages_one_policy() -> None:
     policy = directives(build.content_security_policy(CONFIG))
     assert policy["require-trusted-types-for"] == ["'script'"]
     assert policy["trusted-types"] == [seam.TRUSTED_TYPES_POLICY]
-    assert build.seam_for_js()["trustedTypesPolicy"] == seam.TRUSTED_TYPES_POLICY
+    assert page_scripts.seam_for_js()["trustedTypesPolicy"] == seam.TRUSTED_TYPES_POLICY
     created = {
         path.name: re.findall(r"createPolicy\((\w+)", path.read_text())
         for path in sorted((ROOT / "static").glob("*.js"))

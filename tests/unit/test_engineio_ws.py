@@ -21,13 +21,9 @@ import pytest
 from engineio import base_client
 from engineio import exceptions as eio_exceptions
 
-from app.transport import engineio_ws
-from app.transport.engineio_ws import (
-    BrowserEngineIOClient,
-    BrowserWebSocket,
-    WebSocketOpenError,
-    live_proxy_count,
-)
+from app.transport import browser_socket, engineio_ws
+from app.transport.browser_socket import BrowserWebSocket, WebSocketOpenError, live_proxy_count
+from app.transport.engineio_ws import BrowserEngineIOClient
 from tests.support.websocket import (
     FakeBridge,
     FakeUint8Array,
@@ -465,7 +461,8 @@ async def test_soak_many_connections_leave_no_proxies() -> None:
 
 
 def test_module_has_no_browser_imports() -> None:
-    assert not imported_modules(engineio_ws.__file__) & {"js", "pyodide", "pyscript"}
+    for module in (engineio_ws, browser_socket):
+        assert not imported_modules(module.__file__) & {"js", "pyodide", "pyscript"}
     assert issubclass(BrowserEngineIOClient, engineio.AsyncClient)
 
 

@@ -14,8 +14,8 @@ from socketio import exceptions as sio_exceptions
 
 from app.model.page_state import Connection, SourceKind
 from app.transport import live, source
+from app.transport.browser_socket import live_proxy_count
 from app.transport.early import EarlyConnection
-from app.transport.engineio_ws import live_proxy_count
 from app.transport.live import (
     REASONS,
     ConnectionEvent,

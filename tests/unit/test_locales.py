@@ -483,7 +483,7 @@ LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "lo
 # (file relative to app/, literal) -> why it is not user-visible text.
 ALLOWED_LITERALS = {
     ("render/report.py", "%Y-%m-%d %H:%M:%S"): "strftime format of the UTC time",
-    ("transport/engineio_ws.py", "client close"): "WebSocket close reason (protocol, not shown)",
+    ("transport/browser_socket.py", "client close"): "WebSocket close reason (protocol, not shown)",
 }
 # Attributes whose values are read out or shown to the visitor.
 VISIBLE_ATTRIBUTES = {"aria-label", "aria-description", "title", "placeholder", "alt"}
