@@ -487,18 +487,22 @@ window.statuspageBlobURL = blobURL;
 // engine. It stays a worker wherever the engine can start a module worker (PyScript's
 // kind); elsewhere Python runs on the main thread and calls window.statuspage directly.
 // (A main-thread script carries the whole config; PyScript refuses a <py-config> too.)
+//
+// The probe starts no worker where module workers exist: the constructor reads `type`
+// while it converts its options, before it starts anything, and the getter throws there.
+// Only an engine that never reads `type` gets as far as starting one, ended at once.
+const ASKED = Symbol("type was read");
 function moduleWorkers() {
   if (typeof Worker !== "function") return false;
-  let asked = false;
   const url = blobURL(new Blob([""], { type: "text/javascript" }));
   try {
-    new Worker(url, { get type() { asked = true; return "module"; } }).terminate();
-  } catch (_) {
-    return false;
+    new Worker(url, { get type() { throw ASKED; } }).terminate();
+    return false;  // `type` was never read: no module workers
+  } catch (error) {
+    return error === ASKED;
   } finally {
     URL.revokeObjectURL(String(url));
   }
-  return asked;  // an engine without module workers never reads `type`
 }
 
 // The worker's messages are ["statuspage", name, ...args]; answers go back the same way.

@@ -82,6 +82,28 @@ def test_without_module_workers_python_runs_on_the_main_thread(
     watched.assert_clean()
 
 
+# Counts the workers the page's scripts start (their constructor returned).
+COUNT_WORKERS = """(() => {
+    const Native = Worker;
+    window.__workersStarted = 0;
+    window.Worker = class extends Native {
+        constructor(...args) { super(...args); window.__workersStarted += 1; }
+    };
+})();"""
+
+
+def test_finding_out_where_python_runs_starts_no_worker_of_its_own(
+    mock_site: Served, watched: Watched
+) -> None:
+    """apply.js asks the engine whether it has module workers without starting one: the
+    only worker started is PyScript's, where Python runs."""
+    watched.page.add_init_script(COUNT_WORKERS)
+    page = open_page(watched, f"{mock_site.url}/?scenario=degraded")
+    assert page.evaluate("window.statuspage.debug.python") == "worker"
+    assert page.evaluate("window.__workersStarted") == 1
+    watched.assert_clean()
+
+
 def test_mock_boot_compiles_no_python_source(mock_site: Served, watched: Watched) -> None:
     """Every module imported until data-ready (Pyodide's, PyScript's, the app's, the
     standard library's) is loaded from the bytecode the build made, and so is every
