@@ -161,9 +161,13 @@ def test_a_start_that_never_completes_is_a_start_timeout(
 REFUSED_WORKERS = """
 window.Worker = class extends window.Worker {
   constructor(url, options) {
-    if (String(url).startsWith("blob:") && options?.type === "module" && !window.probed) {
-      window.probed = true;  // static/apply.js's probe for module workers still passes
-    } else if (String(url).startsWith("blob:")) {
+    if (String(url).startsWith("blob:")) {
+      try {
+        options?.type;  // static/apply.js's probe for module workers throws here: it passes
+      } catch (asked) {
+        window.probed = true;
+        throw asked;
+      }
       throw new DOMException("refused", "SecurityError");
     }
     super(url, options);
