@@ -3,8 +3,9 @@
 // made as PyScript's worker starts, while Pyodide is still downloading and booting
 // (app/model/head_start.py says why and what may be used). tools/build.py bundles this
 // file with the build's facts ("statuspage-head-start": the worker global's name, the
-// token URL and the engine.io WebSocket URL, all written by Python) and puts it at the
-// top of PyScript's worker (tools/runtime_patches.py); only builds that connect have it.
+// token URL and how the token is asked for, the engine.io WebSocket URL and the socket's
+// events Python handles, all written by Python) and puts it at the top of PyScript's
+// worker (tools/runtime_patches.py); only builds that connect have it.
 //
 // Everything is kept until Python claims it (app/runtime/head_start.py), once each: the
 // socket with every event it received meanwhile (Python replays them in order, in the
@@ -13,7 +14,6 @@
 // wait, untouched, for Python's engine.io client.
 import facts from "statuspage-head-start";
 
-const KINDS = ["open", "message", "error", "close"];
 const received = [];
 const keep = event => { received.push(event); };
 
@@ -21,12 +21,12 @@ let socket = null;
 try {
   socket = new WebSocket(facts.socketUrl);
   socket.binaryType = "arraybuffer";
-  for (const kind of KINDS) socket.addEventListener(kind, keep);
+  for (const kind of facts.socketEvents) socket.addEventListener(kind, keep);
 } catch (_) {
   socket = null;  // Python's first attempt opens its own, and reports what fails
 }
 
-let token = fetch(facts.tokenUrl, { method: "GET", cache: "no-store" });
+let token = fetch(facts.tokenUrl, facts.tokenRequest);
 let answeredAt = null;
 const answered = () => { answeredAt = performance.now(); };
 token.then(answered, answered);  // (a failure, too, is Python's to report)
@@ -47,7 +47,7 @@ self[facts.global] = Object.freeze({
     const claimed = socket;
     socket = null;
     if (claimed === null) return null;
-    for (const kind of KINDS) claimed.removeEventListener(kind, keep);
+    for (const kind of facts.socketEvents) claimed.removeEventListener(kind, keep);
     return [claimed, received.splice(0)];
   },
 });

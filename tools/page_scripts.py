@@ -22,6 +22,8 @@ from app.model.config import Config
 from app.model.format import RELATIVE_UNITS
 from app.model.vocabulary import OverallStatus
 from app.render import last_known
+from app.runtime.network import TOKEN_REQUEST
+from app.transport.browser_socket import SOCKET_EVENTS
 from app.transport.engineio_ws import websocket_url
 from app.transport.live import SOCKETIO_PATH
 
@@ -46,15 +48,7 @@ def minified_js(source: bytes) -> bytes:
     Their comments explain the code to its readers; a visitor's phone need not download
     them (the four scripts of the page: 14.6 KB gzip as written, 7.8 KB minified).
     """
-    result = subprocess.run(
-        [str(ROOT / "node_modules" / ".bin" / "esbuild"), "--minify", "--log-level=error"],
-        input=source,
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"build: esbuild: {result.stderr.decode(errors='replace').strip()}")
-    return result.stdout
+    return _esbuild(source=source)
 
 
 # The page's scripts written as modules: they import app/seam.py's vocabulary (as the
@@ -102,7 +96,7 @@ def page_script(logical: str) -> bytes:
     return _bundled(logical, {"statuspage-seam": seam_for_js()})
 
 
-def head_start_facts(config: Config) -> dict[str, str] | None:
+def head_start_facts(config: Config) -> dict[str, Any] | None:
     """What static/head-start.js imports as ``statuspage-head-start``: where the
     connection's first requests go, as Python's transport makes them (the same URLs, so
     it can claim them: ``app.runtime.head_start``). None for a page that never connects."""
@@ -111,7 +105,9 @@ def head_start_facts(config: Config) -> dict[str, str] | None:
     return {
         "global": seam.HEAD_START_GLOBAL,
         "tokenUrl": config.token_url,
+        "tokenRequest": TOKEN_REQUEST,
         "socketUrl": websocket_url(config.ws_url, SOCKETIO_PATH),
+        "socketEvents": list(SOCKET_EVENTS),
     }
 
 
@@ -133,20 +129,19 @@ def _bundled(logical: str, modules: dict[str, Any]) -> bytes:
             path = Path(work) / f"module{number}.json"
             path.write_text(json.dumps(value), encoding="utf-8")
             aliases.append(f"--alias:{name}={path}")
-        result = subprocess.run(
-            [
-                str(ROOT / "node_modules" / ".bin" / "esbuild"),
-                str(ROOT / logical),
-                "--bundle",
-                "--format=iife",
-                "--minify",
-                "--log-level=error",
-                *aliases,
-            ],
-            capture_output=True,
-            check=False,
-            cwd=ROOT,
-        )
+        return _esbuild(str(ROOT / logical), "--bundle", "--format=iife", *aliases)
+
+
+def _esbuild(*args: str, source: bytes | None = None) -> bytes:
+    """esbuild's minified output for ``args`` (or for ``source`` on its stdin); the build
+    stops with esbuild's message when it fails."""
+    result = subprocess.run(
+        [str(ROOT / "node_modules" / ".bin" / "esbuild"), *args, "--minify", "--log-level=error"],
+        input=source,
+        capture_output=True,
+        check=False,
+        cwd=ROOT,
+    )
     if result.returncode != 0:
         raise SystemExit(f"build: esbuild: {result.stderr.decode(errors='replace').strip()}")
     return result.stdout

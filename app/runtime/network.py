@@ -12,7 +12,11 @@ if TYPE_CHECKING:
     from app.runtime.head_start import HeadStart
     from app.transport.browser_socket import BrowserBridge
 
-__all__ = ["fetch_json", "http_get", "make_bridge"]
+__all__ = ["TOKEN_REQUEST", "fetch_json", "http_get", "make_bridge"]
+
+# How the token is asked for (``fetch_json``), here and in static/head-start.js, which
+# the build hands it: never from the HTTP cache, each token is for one connection.
+TOKEN_REQUEST = {"method": "GET", "cache": "no-store"}
 
 
 def make_bridge(head_start: HeadStart | None = None) -> BrowserBridge:
@@ -61,10 +65,8 @@ async def http_get(
         async with asyncio.timeout(timeout_s):
             if made is None:
                 abort = js.AbortController.new()
-                options = {"method": "GET", "signal": abort.signal}
-                if no_store:
-                    options["cache"] = "no-store"
-                made = js.fetch(url, js_object(options))
+                options = TOKEN_REQUEST if no_store else {"method": "GET"}
+                made = js.fetch(url, js_object({**options, "signal": abort.signal}))
             response = await made
             return response, str(await response.text())
     except TimeoutError:

@@ -40,6 +40,7 @@ __all__ = [
     "CLOSING",
     "CONNECTING",
     "OPEN",
+    "SOCKET_EVENTS",
     "BrowserBridge",
     "BrowserWebSocket",
     "Claimed",
@@ -55,6 +56,10 @@ CLOSE_NORMAL = 1000
 
 # WebSocket.readyState values (HTML standard).
 CONNECTING, OPEN, CLOSING, CLOSED = 0, 1, 2, 3
+
+SOCKET_EVENTS = ("open", "message", "error", "close")
+"""The socket's events this module handles, and so the ones static/head-start.js keeps
+for it until the socket is claimed (the build hands it this list)."""
 
 _live_proxies = 0
 
@@ -190,18 +195,12 @@ class BrowserWebSocket:
                 self._teardown(close_socket=False)
                 raise WebSocketOpenError("error", f"cannot create WebSocket: {exc}") from exc
         self._js = js_ws
+        own = (self._on_open, self._on_message, self._on_error, self._on_close)
+        handlers = dict(zip(SOCKET_EVENTS, own, strict=True))
         try:
             js_ws.binaryType = "arraybuffer"
-            self._listen("open", self._on_open)
-            self._listen("message", self._on_message)
-            self._listen("error", self._on_error)
-            self._listen("close", self._on_close)
-            handlers = {
-                "open": self._on_open,
-                "message": self._on_message,
-                "error": self._on_error,
-                "close": self._on_close,
-            }
+            for kind, handler in handlers.items():
+                self._listen(kind, handler)
             for event in backlog:
                 handlers[str(event.type)](event)
             if claimed is not None and js_ws.readyState == OPEN:

@@ -82,18 +82,24 @@ def open_held(watched: Watched, site: Served, node: Backend) -> Any:
     return page
 
 
+def released(page: Any, site: Served, backend: Backend) -> tuple[int, int, int]:
+    """Let Python run; once live data is on the page: (token requests, sockets, connects)
+    the server counted in all."""
+    site.release_held()
+    page.wait_for_selector(READY, state="attached", timeout=BOOT_TIMEOUT_MS)
+    assert page.get_attribute("html", "data-source") == "live"
+    stats = backend.stats()
+    return stats["token_requests"], stats["sockets"], stats["connects"]
+
+
 def test_the_first_attempt_takes_over_the_workers_token_and_socket(
     node: Backend, held: Served, watched: Watched
 ) -> None:
     """Token and socket requested before Python runs; once it runs, live data comes over
     that very socket with that token: one token request and one socket in all."""
     page = open_held(watched, held, node)
-    held.release_held()
-    page.wait_for_selector(READY, state="attached", timeout=BOOT_TIMEOUT_MS)
-    assert page.get_attribute("html", "data-source") == "live"
-    stats = node.stats()
-    assert (stats["token_requests"], stats["sockets"], stats["connects"]) == (1, 1, 1)
-    assert stats["emits"] >= 1
+    assert released(page, held, node) == (1, 1, 1)
+    assert node.stats()["emits"] >= 1
     watched.assert_clean()
 
 
@@ -106,11 +112,7 @@ def test_a_token_answered_too_long_ago_is_not_used(
     (asked,) = node.stats()["token_times"]
     # Time itself is the condition here: the token must be old when Python starts.
     time.sleep(max(0.0, asked + TOKEN_MAX_AGE_S + 0.5 - time.time()))
-    held.release_held()
-    page.wait_for_selector(READY, state="attached", timeout=BOOT_TIMEOUT_MS)
-    assert page.get_attribute("html", "data-source") == "live"
-    stats = node.stats()
-    assert (stats["token_requests"], stats["sockets"], stats["connects"]) == (2, 1, 1)
+    assert released(page, held, node) == (2, 1, 1)
     watched.assert_clean()
 
 
@@ -121,9 +123,5 @@ def test_a_socket_the_server_closed_before_python_ran_is_replaced(
     worker's socket: Python's first attempt opens its own, with the worker's token."""
     page = open_held(watched, held_impatient, impatient)
     impatient.wait_for(lambda s: s["open_sockets"] == 0)
-    held_impatient.release_held()
-    page.wait_for_selector(READY, state="attached", timeout=BOOT_TIMEOUT_MS)
-    assert page.get_attribute("html", "data-source") == "live"
-    stats = impatient.stats()
-    assert (stats["token_requests"], stats["sockets"], stats["connects"]) == (1, 2, 1)
+    assert released(page, held_impatient, impatient) == (1, 2, 1)
     watched.assert_clean()

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from app.transport.browser_socket import BrowserBridge, Claimed
+from app.transport.browser_socket import SOCKET_EVENTS, BrowserBridge, Claimed
 
 __all__ = [
     "WAIT",
@@ -170,14 +170,12 @@ class KeptSocket:
     """A socket opened before Python ran, keeping every event until it is claimed (what
     static/head-start.js does in the worker)."""
 
-    KINDS = ("open", "message", "error", "close")
-
     def __init__(self, url: str, ws: FakeWebSocket) -> None:
         self.url = url
         self.ws = ws
         self.events: list[FakeEvent] = []
         self.received = asyncio.Condition()
-        for kind in self.KINDS:
+        for kind in SOCKET_EVENTS:
             ws.addEventListener(kind, self._keep)
 
     def _keep(self, event: FakeEvent) -> None:
@@ -198,7 +196,7 @@ class KeptSocket:
         await within(wait())
 
     def claim(self) -> Claimed:
-        for kind in self.KINDS:
+        for kind in SOCKET_EVENTS:
             self.ws.removeEventListener(kind, self._keep)
         events, self.events = self.events, []
         return self.ws, list(events)

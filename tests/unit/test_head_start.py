@@ -208,7 +208,9 @@ def test_the_worker_is_told_the_urls_python_opens() -> None:
     assert page_scripts.head_start_facts(live) == {
         "global": seam.HEAD_START_GLOBAL,
         "tokenUrl": "https://api.example/ws-token",
+        "tokenRequest": {"method": "GET", "cache": "no-store"},
         "socketUrl": "wss://ws.example/socket.io/?transport=websocket&EIO=4",
+        "socketEvents": ["open", "message", "error", "close"],
     }
     assert page_scripts.head_start_facts(config_from_env({"STATUSPAGE_MOCK": "always"})) is None
     assert page_scripts.head_start_script(config_from_env({"STATUSPAGE_MOCK": "always"})) == ""
