@@ -16,10 +16,10 @@ per attempt) is ``app.transport.retry_client``. A token endpoint that answers 42
 with ``Retry-After`` holds every attempt until then (``token-busy``).
 
 Each attempt requests its token as its WebSocket is created, so the two round trips
-overlap; socketio asks for ``auth`` once the socket is open, and gets that request's answer.
-Every attempt that opens a socket, the first of a fresh page and every reconnection,
-requests a fresh token, one request at a time (one still pending when the next socket opens
-is aborted); an attempt that fails before it opens a socket requests none.
+overlap; socketio asks for ``auth`` once the socket is open, and gets that request's answer
+(``app.transport.token``). Every attempt that opens a socket, the first of a fresh page and
+every reconnection, requests a fresh token; an attempt that fails before it opens a socket
+requests none.
 
 The first attempt of a fresh page may find both made already, before Python ran (the
 connection's head start, ``app.model.head_start``): its token request is ``first_token``'s
@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from socketio import exceptions as sio_exceptions
@@ -52,8 +52,9 @@ from app.model.page_state import SourceKind
 from app.model.reconnect import DEFAULT, ReconnectPolicy
 from app.transport.browser_socket import BrowserBridge
 from app.transport.engineio_ws import DEFAULT_OPEN_TIMEOUT
-from app.transport.retry_client import FetchError, FetchJson, SocketIOClient, TokenError
+from app.transport.retry_client import FetchJson, SocketIOClient
 from app.transport.source import SourceUnavailable
+from app.transport.token import AttemptTokens, FirstToken
 
 __all__ = [
     "REASONS",
@@ -69,10 +70,6 @@ __all__ = [
 STATUS_EVENT = "get-cluster-status"
 # Where the Socket.IO server listens under ``ws_url`` (Socket.IO's default).
 SOCKETIO_PATH = "socket.io"
-
-FirstToken = Callable[[float], Awaitable[object] | None]
-"""``(timeout_s) ->`` the head start's token request, answered as ``FetchJson`` answers
-(its parsed JSON body), or None when there is none to use (``app.model.head_start``)."""
 
 logger = logging.getLogger("app.transport")
 logger.addHandler(logging.NullHandler())
@@ -143,13 +140,9 @@ class LiveSource:
         socketio_path: str = SOCKETIO_PATH,
         first_token: FirstToken | None = None,
     ) -> None:
-        self._token_url = token_url
-        self._first_token = first_token
         self._ws_url = ws_url
-        self._fetch_json = fetch_json
         self._on_connection = on_connection
         self._ack_timeout = ack_timeout
-        self._token_timeout = token_timeout
         self._socketio_path = socketio_path
         self.sio = SocketIOClient(
             bridge=bridge,
@@ -164,24 +157,25 @@ class LiveSource:
             engineio_logger=logging.getLogger("app.transport.engineio"),
         )
         self.sio.on("connect", self._on_connect)
+        self._tokens = AttemptTokens(
+            url=token_url,
+            fetch_json=fetch_json,
+            timeout=token_timeout,
+            hold=self._hold,
+            first=first_token,
+        )
         self._started = False
         self._closed = False
         self._up = False
         self._ever_connected = False
         self._last_reason: Reason | None = None
         self._last_detail = ""
-        self._token_error: TokenError | None = None
-        # The token request of the attempt in flight, started as its WebSocket opens (the
-        # first attempt's as the source starts, ahead of the socket: see ``start``).
-        self._token_task: asyncio.Task[str] | None = None
         self._lost = asyncio.Event()
         self._first_outcome = asyncio.Event()
         self._opened = asyncio.Event()  # the first attempt's socket was created
         self._open_already = False  # ... or taken over, open already (the head start)
         self._sent = asyncio.Event()  # a frame left: the first attempt's CONNECT
         self._last_event: ConnectionEvent | None = None
-        # How many tokens were fetched successfully (diagnostics and tests).
-        self.tokens_fetched = 0
 
     # -- public API ----------------------------------------------------------------------
 
@@ -195,6 +189,11 @@ class LiveSource:
         """True while the namespace is connected and ``fetch()`` may be called."""
         return self._up and "/" in self.sio.namespaces
 
+    @property
+    def tokens_fetched(self) -> int:
+        """How many tokens were fetched successfully (diagnostics and tests)."""
+        return self._tokens.fetched
+
     async def start(self) -> None:
         """Start connecting; return once the first attempt succeeded or failed.
 
@@ -207,10 +206,10 @@ class LiveSource:
         # The first attempt's token leaves first: the socket's own start (engine.io's
         # connect, the bridge) keeps the loop busy for a while, and the CONNECT waits for
         # both. Later attempts ask as their socket opens, each for a fresh token.
-        self._request_token()
+        self._tokens.request()
         self.sio.begin(
             self._ws_url,
-            auth=self._auth,
+            auth=self._tokens.auth,
             namespaces=["/"],
             socketio_path=self._socketio_path,
         )
@@ -283,15 +282,14 @@ class LiveSource:
         if self._closed:
             return
         self._closed = True
-        if self._token_task is not None:
-            self._token_task.cancel()
+        self._tokens.cancel()
         await self.sio.stop()
         self._up = False
         self._lost.set()
         self._first_outcome.set()
         self._emit(ConnectionEvent(ConnectionState.OFFLINE, Reason.CLOSED))
 
-    # -- token -----------------------------------------------------------------------------
+    # -- the attempt's socket and token ------------------------------------------------------
 
     def socket_opening(self, open_already: bool) -> None:
         """RetryObserver: start this attempt's token request, while its WebSocket opens
@@ -300,73 +298,18 @@ class LiveSource:
         if first:
             self._open_already = open_already
         self._opened.set()
-        if first and self._token_task is not None:
+        if first and self._tokens.requested:
             return  # asked by ``start``, a moment ago
-        self._request_token()
+        self._tokens.request()
 
     def frame_sent(self) -> None:
         """RetryObserver: a frame left (``under_way`` waits for the first, the CONNECT)."""
         self._sent.set()
 
-    def _request_token(self) -> None:
-        previous = self._token_task
-        if previous is not None:
-            previous.cancel()  # one token request at a time; a finished one is dropped
-        # The first request only: the head start's, if it made one still fresh enough.
-        first, self._first_token = self._first_token, None
-        task = asyncio.ensure_future(self._fetch_token(first))
-        task.add_done_callback(self._token_settled)
-        self._token_task = task
-
-    def _token_settled(self, task: asyncio.Task[str]) -> None:
-        """A token request ended: count it, and obey the ``Retry-After`` of a busy answer
-        (also when the attempt's socket failed first and the answer is never used)."""
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is None:
-            self.tokens_fetched += 1
-        elif isinstance(exc, TokenError) and exc.retry_after is not None and not self._closed:
-            self.sio.hold(exc.retry_after)
-
-    async def _auth(self) -> dict[str, str]:
-        """socketio ``auth`` callable: the token requested as this attempt's socket opened."""
-        if self._token_task is None:  # pragma: no cover - every open socket requested one
-            self._request_token()
-        task, self._token_task = self._token_task, None
-        assert task is not None
-        self._token_error = None
-        try:
-            token = await task
-        except TokenError as exc:
-            self._token_error = exc
-            raise
-        return {"token": token}
-
-    async def _fetch_token(self, first: FirstToken | None = None) -> str:
-        """The token: the head start's request (``first``) if it has one to use, else a
-        request of its own."""
-        try:
-            # (A timeout scope, not wait_for: the request is made in this task's first step.)
-            async with asyncio.timeout(self._token_timeout):
-                made = first(self._token_timeout) if first is not None else None
-                if made is None:
-                    made = self._fetch_json(self._token_url, self._token_timeout)
-                body = await made
-        except FetchError as exc:
-            if exc.retry_after is not None:
-                raise TokenError("busy", exc.detail, retry_after=exc.retry_after) from exc
-            raise TokenError(exc.kind, exc.detail) from exc
-        except TimeoutError as exc:
-            raise TokenError("timeout", f"no answer within {self._token_timeout:g} s") from exc
-        except ValueError as exc:
-            raise TokenError("bad-json", str(exc)) from exc
-        except Exception as exc:
-            raise TokenError("network", repr(exc)) from exc
-        token = body.get("token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise TokenError("no-token", "response has no string 'token'")
-        return token
+    def _hold(self, retry_after: float) -> None:
+        """The token endpoint asked to wait: no attempt before then (unless closed)."""
+        if not self._closed:
+            self.sio.hold(retry_after)
 
     # -- socketio / retry-loop notifications -------------------------------------------------
 
@@ -394,14 +337,14 @@ class LiveSource:
 
     def attempt_started(self, attempt: int) -> None:
         """RetryObserver: report CONNECTING (never connected yet) or RECONNECTING."""
-        self._token_error = None
+        self._tokens.new_attempt()
         state = ConnectionState.RECONNECTING if self._ever_connected else ConnectionState.CONNECTING
         self._emit(ConnectionEvent(state, self._last_reason, attempt, detail=self._last_detail))
 
     def attempt_failed(self, attempt: int, exc: BaseException) -> None:
         """RetryObserver: remember why the attempt failed (reported with the next event)."""
-        token_error = self._token_error
-        if token_error is not None:  # its Retry-After is held already (_token_settled)
+        token_error = self._tokens.failure
+        if token_error is not None:  # its Retry-After is held already (AttemptTokens)
             reason, detail = token_error.reason, token_error.detail
         else:
             reason, detail = self.sio.classify_failure(exc)
