@@ -170,7 +170,7 @@ LOOKUP_KIND = UiKind.INPUT
 # Keys that move between shards in a grid (app/reducer.py): the main thread keeps them
 # from scrolling the page.
 GRID_KEYS = ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End")
-# The page's one Trusted Types policy: static/apply.js creates it, tools/build.py's CSP
+# The page's one Trusted Types policy: static/apply.js creates it, tools/headers.py's CSP
 # allows it and no other.
 TRUSTED_TYPES_POLICY = "statuspage"
 # Tags the views draw that live in the SVG namespace.

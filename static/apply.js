@@ -457,7 +457,7 @@ navigator.serviceWorker?.addEventListener("message", event => {
 });
 
 // Trusted Types (the CSP requires them where the engine has them): the one policy of the
-// page (app/seam.py names it; tools/build.py allows it in the CSP, and no other). It makes no HTML and no script,
+// page (app/seam.py names it; tools/headers.py allows it in the CSP, and no other). It makes no HTML and no script,
 // only script URLs, and only two kinds: the service worker's, and blob: URLs that
 // blobURL() itself made from a Blob (PyScript's worker, patched to ask for one by
 // tools/runtime_patches.py; the module-worker probe below). A string from anywhere else

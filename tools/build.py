@@ -30,29 +30,24 @@ from __future__ import annotations
 import argparse
 import hashlib
 import html
-import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import seam  # noqa: E402
 from app.model.config import Config, ConfigError, config_from_env, origin  # noqa: E402
 from app.model.i18n import BASE_LOCALE, LOCALES, locale_path  # noqa: E402
-from tools import artwork, bytecode_cache, runtime_patches  # noqa: E402
+from tools import bytecode_cache, runtime_patches  # noqa: E402
+from tools.headers import IMMUTABLE_TREES, SERVICE_WORKER, headers_file  # noqa: E402
 from tools.lazy_imports import (  # noqa: E402
-    BUNDLE_PATCHES,
     PATCHES,
-    patched_source,
     patched_stdlib,
 )
 from tools.page_scripts import (  # noqa: E402
@@ -61,13 +56,16 @@ from tools.page_scripts import (  # noqa: E402
     minified_js,
     page_script,
 )
+from tools.python_bundle import (  # noqa: E402
+    app_bundle,
+    fetch_wheels,
+    pinned_browser_requirements,
+    precompiled,
+)
 from tools.runtime_patches import patched_files  # noqa: E402
+from tools.share import MANIFEST, share_head, web_manifest, write_artwork  # noqa: E402
 
 SITE_URL_DEFAULT = "https://status.supportmail.dev"
-# The service worker's URL: at the root, so that its scope is the whole site.
-SERVICE_WORKER = "/sw.js"
-# Versioned or content-hashed trees: served immutable, and what the service worker keeps.
-IMMUTABLE_TREES = ("/_r/", "/_a/")
 PYODIDE_FILES = (
     "pyodide.mjs",
     "pyodide.asm.mjs",
@@ -86,129 +84,11 @@ STATIC_FILES = (
     "static/boot.py",
     "static/boot-status.js",
 )
-WHEEL_CACHE = ROOT / "build" / "wheels"
-PRECOMPILE_CACHE = ROOT / "build" / "pyc"
-PRECOMPILE_TOOLS = (
-    ROOT / "tools" / "precompile.mjs",
-    ROOT / "tools" / "precompile.py",
-    ROOT / "static" / "sitecustomize.py",
-)
-# The packages' own __init__ imports every server, manager and ASGI/WSGI/Tornado glue
-# module they have; the page is a client only. Replaced in the bundle by what the page
-# uses, so precompile.py can leave out every module the page never imports
-# (socketio's base client reads ``engineio.Client.reason``, which BaseClient defines).
-CLIENT_ONLY_INITS = {
-    "socketio/__init__.py": b"from .async_client import AsyncClient\n\n__all__ = ['AsyncClient']\n",
-    "engineio/__init__.py": (
-        b"from .async_client import AsyncClient\n"
-        b"# socketio's base client reads Client.reason (defined on BaseClient); the sync\n"
-        b"# client itself (threads, requests, websocket-client) is never used here.\n"
-        b"from .base_client import BaseClient as Client\n\n"
-        b"__all__ = ['AsyncClient', 'Client']\n"
-    ),
-}
-BUNDLE_PATCHED = {patch.path for patch in BUNDLE_PATCHES}
-PRECOMPILE_KEEP = 8  # cached results kept (one per distinct app bundle)
 
 
 def npm_version(package: str) -> str:
     meta = json.loads((ROOT / "node_modules" / package / "package.json").read_text())
     return str(meta["version"])
-
-
-def pinned_browser_requirements() -> list[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return list(project["dependencies"])
-
-
-def fetch_wheels(requirements: list[str]) -> list[Path]:
-    """The pinned pure-Python wheels, downloaded once into build/wheels/."""
-    WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
-    wanted = []
-    for req in requirements:
-        name, _, version = req.partition("==")
-        stem = f"{name.replace('-', '_')}-{version}-"
-        found = [p for p in WHEEL_CACHE.glob("*.whl") if p.name.lower().startswith(stem.lower())]
-        if not found:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--quiet",
-                    "--no-deps",
-                    "--only-binary=:all:",
-                    "--dest",
-                    str(WHEEL_CACHE),
-                    req,
-                ],
-                check=True,
-            )
-            found = [
-                p for p in WHEEL_CACHE.glob("*.whl") if p.name.lower().startswith(stem.lower())
-            ]
-        if not found or not found[0].name.endswith("-py3-none-any.whl"):
-            raise SystemExit(f"build: no pure-Python wheel for {req}")
-        wanted.append(found[0])
-    return wanted
-
-
-def app_bundle(wheels: list[Path]) -> bytes:
-    """app/ plus the wheels' packages, zipped; PyScript unpacks it into the browser FS."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
-        for path in sorted((ROOT / "app").rglob("*.py")):
-            rel = path.relative_to(ROOT).as_posix()
-            bundle.writestr(_stable_info(rel), path.read_bytes())
-        for wheel in wheels:
-            with zipfile.ZipFile(wheel) as source:
-                for info in sorted(source.infolist(), key=lambda i: i.filename):
-                    top = info.filename.split("/", 1)[0]
-                    if top.endswith(".dist-info") or info.is_dir():
-                        continue
-                    data = CLIENT_ONLY_INITS.get(info.filename) or source.read(info)
-                    if info.filename in BUNDLE_PATCHED:
-                        text = patched_source(info.filename, data.decode(), BUNDLE_PATCHES)
-                        data = text.encode()
-                    bundle.writestr(_stable_info(info.filename), data)
-    return buffer.getvalue()
-
-
-def precompiled(stdlib: bytes, bundle: bytes) -> tuple[bytes, bytes, bytes]:
-    """(boot standard library, rest of the standard library, app bundle), the first and
-    last with bytecode made by Pyodide under Node. See tools/precompile.py. Cached in
-    build/pyc/ by the inputs' and the tools' hashes.
-    """
-    key = hashlib.sha256()
-    for part in (stdlib, bundle, *(path.read_bytes() for path in PRECOMPILE_TOOLS)):
-        key.update(hashlib.sha256(part).digest())
-    cache = PRECOMPILE_CACHE / key.hexdigest()[:20]
-    if not cache.exists():
-        PRECOMPILE_CACHE.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix="tmp-", dir=PRECOMPILE_CACHE))
-        try:
-            (work / "python_stdlib.zip").write_bytes(stdlib)
-            (work / "app.zip").write_bytes(bundle)
-            shutil.copy2(PRECOMPILE_TOOLS[2], work / "sitecustomize.py")
-            subprocess.run(["node", str(PRECOMPILE_TOOLS[0]), str(work)], check=True)
-            (work / "python_stdlib.zip").unlink()
-            (work / "app.zip").unlink()
-            (work / "sitecustomize.py").unlink()
-            try:
-                os.replace(work, cache)  # the result appears whole or not at all
-            except OSError:
-                if not cache.exists():  # else a concurrent build stored the same result
-                    raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        kept = [p for p in PRECOMPILE_CACHE.iterdir() if not p.name.startswith("tmp-")]
-        for old in sorted(kept, key=lambda p: p.stat().st_mtime)[:-PRECOMPILE_KEEP]:
-            shutil.rmtree(old, ignore_errors=True)
-    return tuple(  # type: ignore[return-value]
-        (cache / name).read_bytes()
-        for name in ("python_stdlib.out.zip", "python_stdlib_rest.out.zip", "app.out.zip")
-    )
 
 
 def boot_lock_file(path: Path) -> str:
@@ -220,12 +100,6 @@ def boot_lock_file(path: Path) -> str:
     """
     lock = json.loads(path.read_text())
     return json.dumps({"info": lock["info"], "packages": {}}, separators=(",", ":"))
-
-
-def _stable_info(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
 
 
 def hashed_name(name: str, content: bytes) -> str:
@@ -477,213 +351,6 @@ def render_page(site: Site, locale: str, template: str, pyodide: str, pyscript: 
     return fill(template, site, messages, values)
 
 
-# -- link previews and installability ---------------------------------------------------
-
-# Open Graph wants language_TERRITORY; the territory is the one each language's Discord
-# users are most often in (Discord's own client locales: en-US, de, fr, es-ES).
-OG_LOCALES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
-# The page's background in each theme (static/style.css --bg), for the browser's chrome.
-THEME_COLOURS = {"light": "#f6f7f9", "dark": "#0f1115"}
-APP_SHORT_NAME = "SupportMail"  # the bot's name, the same in every language
-MANIFEST = "manifest.webmanifest"
-ARTWORK_CACHE = ROOT / "build" / "art"
-ARTWORK = {
-    # logical name: (drawing, (width, height))
-    "og-image.png": (artwork.link_preview, (1200, 630)),
-    "icon-192.png": (lambda: artwork.app_icon(192), (192, 192)),
-    "icon-512.png": (lambda: artwork.app_icon(512), (512, 512)),
-    "icon-maskable-512.png": (lambda: artwork.app_icon(512, maskable=True), (512, 512)),
-}
-
-
-def write_artwork(site: Site) -> None:
-    """Draw the PNGs (a few seconds of pure Python) once per version of tools/artwork.py."""
-    key = hashlib.sha256((ROOT / "tools" / "artwork.py").read_bytes()).hexdigest()[:16]
-    cache = ARTWORK_CACHE / key
-    for name, (draw, size) in ARTWORK.items():
-        cached = cache / name
-        if not cached.exists():
-            cache.mkdir(parents=True, exist_ok=True)
-            data = artwork.png(draw())
-            if artwork.png_size(data) != size:
-                raise SystemExit(f"build: {name} is {artwork.png_size(data)}, not {size}")
-            partial = cache / f".{name}.{os.getpid()}"
-            partial.write_bytes(data)
-            os.replace(partial, cached)  # whole or not at all, even with concurrent builds
-        site.write_asset(name, cached.read_bytes())
-    for old in ARTWORK_CACHE.iterdir():
-        if old != cache and not old.name.startswith("."):
-            shutil.rmtree(old, ignore_errors=True)  # drawn by an earlier tools/artwork.py
-
-
-def share_head(
-    site: Site, locale: str, messages: dict[str, str], available: list[str]
-) -> list[str]:
-    """Open Graph and Twitter card tags, theme colours and the manifest link.
-
-    Discord, Slack and others read these from the HTML without running any script, so
-    everything is static: the image is absolute (crawlers do not resolve relative URLs
-    reliably) and shows no status.
-    """
-    url = f"{site.site_url}{locale_path(locale)}"
-    image = f"{site.site_url}{site.assets['og-image.png']}"
-    width, height = ARTWORK["og-image.png"][1]
-
-    def meta(attr: str, name: str, content: str) -> str:
-        return f'<meta {attr}="{name}" content="{html.escape(content, quote=True)}">'
-
-    lines = [
-        meta("property", "og:type", "website"),
-        meta("property", "og:site_name", messages["site.name"]),
-        meta("property", "og:title", messages["meta.title"]),
-        meta("property", "og:description", messages["meta.description"]),
-        meta("property", "og:url", url),
-        meta("property", "og:locale", OG_LOCALES[locale]),
-        *(
-            meta("property", "og:locale:alternate", OG_LOCALES[other])
-            for other in available
-            if other != locale
-        ),
-        meta("property", "og:image", image),
-        meta("property", "og:image:type", "image/png"),
-        meta("property", "og:image:width", str(width)),
-        meta("property", "og:image:height", str(height)),
-        meta("property", "og:image:alt", messages["meta.image_alt"]),
-        meta("name", "twitter:card", "summary_large_image"),
-        meta("name", "twitter:title", messages["meta.title"]),
-        meta("name", "twitter:description", messages["meta.description"]),
-        meta("name", "twitter:image", image),
-        meta("name", "twitter:image:alt", messages["meta.image_alt"]),
-    ]
-    for scheme, colour in THEME_COLOURS.items():
-        lines.append(
-            f'<meta name="theme-color" media="(prefers-color-scheme: {scheme})" content="{colour}">'
-        )
-    lines.append(f'<link rel="manifest" href="{locale_path(locale)}{MANIFEST}">')
-    lines.append(f'<link rel="apple-touch-icon" href="{site.assets["icon-192.png"]}">')
-    return lines
-
-
-def web_manifest(site: Site, locale: str) -> str:
-    """One manifest per locale: its own name, start URL and scope, so that installing
-    /de/ opens the German page. Icons are shared (they carry no text)."""
-    messages = load_messages(locale)
-    start = locale_path(locale)
-    manifest = {
-        "id": start,
-        "name": messages["site.name"],
-        "short_name": APP_SHORT_NAME,
-        "description": messages["meta.description"],
-        "lang": locale,
-        "dir": "ltr",
-        "start_url": start,
-        "scope": start,
-        "display": "standalone",
-        "background_color": THEME_COLOURS["dark"],
-        "theme_color": THEME_COLOURS["dark"],
-        "icons": [
-            {"src": site.assets["icon-192.png"], "sizes": "192x192", "type": "image/png"},
-            {"src": site.assets["icon-512.png"], "sizes": "512x512", "type": "image/png"},
-            {
-                "src": site.assets["icon-maskable-512.png"],
-                "sizes": "512x512",
-                "type": "image/png",
-                "purpose": "maskable",
-            },
-        ],
-    }
-    return json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
-
-
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "public, max-age=0, must-revalidate"
-
-
-def content_security_policy(config: Config) -> str:
-    """Only our origin, the configured API and WebSocket origins, and what Pyodide needs.
-
-    No string ever becomes code: script-src allows no 'unsafe-eval' and no
-    'unsafe-inline'. 'wasm-unsafe-eval' lets Pyodide compile its WebAssembly, which is
-    all the eval it needs. PyScript's own uses of ``Function()`` (its worker hooks) are
-    removed at build time (tools/runtime_patches.py). Inline <script> blocks are data
-    (JSON), never executed by the browser.
-
-    Trusted Types, where the engine has them: every script URL handed to a sink (the
-    Worker constructor, the service worker's registration) goes through the page's one
-    policy (static/apply.js), which blesses only the blob: URLs it made from Blobs itself
-    and the service worker's URL; no other policy may exist, and none creates HTML or
-    script. Engines without Trusted Types ignore both directives.
-
-    'worker-src blob:' is for PyScript's worker: polyscript starts it from a blob: URL
-    holding its bootstrap code (core-*.js). The worker inherits this policy, so its
-    imports of Pyodide and its fetches of the app bundle, mock data and token endpoint are
-    held to script-src and connect-src like the page's own. The Python entry point is a
-    file (static/boot.py), because PyScript would fetch() inline worker code from another
-    blob: URL, which connect-src would have to allow.
-    """
-    connect = " ".join(("'self'", *config.connect_origins))
-    return "; ".join(
-        (
-            "default-src 'self'",
-            f"script-src {SCRIPT_SRC}",
-            f"connect-src {connect}",
-            "img-src 'self' data:",
-            "style-src 'self'",
-            "font-src 'self'",
-            "worker-src 'self' blob:",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'none'",
-            "frame-ancestors 'none'",
-            "require-trusted-types-for 'script'",
-            f"trusted-types {seam.TRUSTED_TYPES_POLICY}",
-        )
-    )
-
-
-# Scripts from this origin, WebAssembly compiled, and the sample of a violation reported.
-SCRIPT_SRC = "'self' 'wasm-unsafe-eval' 'report-sample'"
-
-
-def headers_file(config: Config) -> str:
-    """dist/_headers: long-lived immutable assets, short-lived HTML, security everywhere.
-
-    Cloudflare joins a header set by several matching rules, so Cache-Control is only
-    ever set by exactly one rule per path.
-    """
-    security = [
-        f"Content-Security-Policy: {content_security_policy(config)}",
-        "X-Content-Type-Options: nosniff",
-        "Referrer-Policy: strict-origin-when-cross-origin",
-        "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-        # Cross-origin isolation. No longer required: PyScript's worker talks to the page
-        # by messages (no SharedArrayBuffer, which WebKit lacks even when isolated); kept
-        # because it costs nothing here. require-corp, not credentialless: every
-        # subresource is our own, and Safari does not know credentialless.
-        "Cross-Origin-Opener-Policy: same-origin",
-        "Cross-Origin-Embedder-Policy: require-corp",
-    ]
-    rules = [("/*", security)]
-    rules += [(f"{tree}*", [f"Cache-Control: {IMMUTABLE}"]) for tree in IMMUTABLE_TREES]
-    # Revalidated like HTML, so that a new build's worker is found at once.
-    rules.append((SERVICE_WORKER, [f"Cache-Control: {REVALIDATE}"]))
-    rules.append(("/mock/*", ["Cache-Control: public, max-age=300, must-revalidate"]))
-    for locale in LOCALES:
-        path = locale_path(locale)
-        rules.append((path, [f"Cache-Control: {REVALIDATE}"]))
-        rules.append((f"{path}index.html", [f"Cache-Control: {REVALIDATE}"]))
-        # Stable names (a manifest's URL is part of an installed app's identity), so
-        # revalidated like HTML; the icons it names are content-hashed under /_a/.
-        # (workerd sends .webmanifest as application/manifest+json by itself.)
-        rules.append((f"{path}{MANIFEST}", [f"Cache-Control: {REVALIDATE}"]))
-    rules.append(("/404.html", [f"Cache-Control: {REVALIDATE}"]))
-    lines = ["# Generated by tools/build.py; edit there."]
-    for path, headers in rules:
-        lines.append(path)
-        lines += [f"  {h}" for h in headers]
-    return "\n".join(lines) + "\n"
-
-
 def render_not_found(site: Site) -> str:
     messages = load_messages(BASE_LOCALE)
     links = "".join(
@@ -770,7 +437,9 @@ def build(out: Path, env: dict[str, str]) -> Config:
         target = out / locale_path(locale).lstrip("/") / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
-        (target.parent / MANIFEST).write_text(web_manifest(site, locale), encoding="utf-8")
+        (target.parent / MANIFEST).write_text(
+            web_manifest(site, locale, load_messages(locale)), encoding="utf-8"
+        )
     (out / "404.html").write_text(render_not_found(site), encoding="utf-8")
     (out / "_headers").write_text(headers_file(config), encoding="utf-8")
     mock_out = out / "mock"

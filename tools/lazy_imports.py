@@ -234,7 +234,7 @@ PATCHES = (
 )
 
 
-# python-engineio 4.15.1 (pinned), in the app bundle (tools/build.py ``app_bundle``).
+# python-engineio 4.15.1 (pinned), in the app bundle (tools/python_bundle.py ``app_bundle``).
 BUNDLE_PATCHES = (
     *moved_import(
         "engineio/async_client.py",

@@ -1,4 +1,4 @@
-"""The production Content-Security-Policy (tools/build.py) and the patches that let the
+"""The production Content-Security-Policy (tools/headers.py) and the patches that let the
 runtime live under it (tools/runtime_patches.py): no string becomes code, Trusted Types are
 required, and a patch that no longer fits stops the build, naming it."""
 
@@ -12,7 +12,7 @@ import pytest
 from app import seam
 from app.model.config import config_from_env
 from tests.support import ROOT
-from tools import build, page_scripts
+from tools import build, headers, page_scripts
 from tools.runtime_patches import CORE_CHUNK, PATCHES, Patch, PatchError, patched_files
 
 MODULES = ROOT / "node_modules"
@@ -33,7 +33,7 @@ def directives(policy: str) -> dict[str, list[str]]:
 def test_script_src_lets_no_string_become_code() -> None:
     """'self', WebAssembly compilation and violation samples: no 'unsafe-eval', no
     'unsafe-inline', no other origin, no scheme. Fails when 'unsafe-eval' comes back."""
-    policy = directives(build.content_security_policy(CONFIG))
+    policy = directives(headers.content_security_policy(CONFIG))
     assert policy["script-src"] == ["'self'", "'wasm-unsafe-eval'", "'report-sample'"]
     for name, values in policy.items():
         assert "'unsafe-eval'" not in values, name
@@ -44,7 +44,7 @@ def test_script_src_lets_no_string_become_code() -> None:
 def test_trusted_types_are_required_with_the_pages_one_policy() -> None:
     """require-trusted-types-for 'script', and only the policy static/apply.js creates
     (named by app/seam.py); nothing else the page serves creates one."""
-    policy = directives(build.content_security_policy(CONFIG))
+    policy = directives(headers.content_security_policy(CONFIG))
     assert policy["require-trusted-types-for"] == ["'script'"]
     assert policy["trusted-types"] == [seam.TRUSTED_TYPES_POLICY]
     assert page_scripts.seam_for_js()["trustedTypesPolicy"] == seam.TRUSTED_TYPES_POLICY
@@ -61,9 +61,9 @@ def test_trusted_types_are_required_with_the_pages_one_policy() -> None:
 
 def test_every_header_rule_sends_the_same_policy() -> None:
     """dist/_headers (which tools/serve.py and wrangler serve) carries exactly this CSP."""
-    headers = build.headers_file(CONFIG)
-    sent = re.findall(r"Content-Security-Policy: (.*)", headers)
-    assert sent == [build.content_security_policy(CONFIG)]
+    served = headers.headers_file(CONFIG)
+    sent = re.findall(r"Content-Security-Policy: (.*)", served)
+    assert sent == [headers.content_security_policy(CONFIG)]
 
 
 def served_runtime() -> dict[str, bytes]:

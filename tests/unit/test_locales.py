@@ -54,8 +54,9 @@ from tests.support.catalogues import LOCALE_DIR
 
 APP = ROOT / "app"
 TEMPLATES = (ROOT / "index.html", ROOT / "404.html")
-# Besides app/, the build reads a few messages itself (locale names, the version line).
-KEY_USERS = (ROOT / "tools" / "build.py",)
+# Besides app/, the build reads a few messages itself (locale names, the version line;
+# the link previews and manifests, tools/share.py).
+KEY_USERS = (ROOT / "tools" / "build.py", ROOT / "tools" / "share.py")
 # The boot status script shows messages before Python runs (quoted key literals).
 JS_KEY_USERS = (ROOT / "static" / "boot-status.js",)
 NNBSP = "\u202f"
