@@ -25,7 +25,7 @@ from app import runtime
 from app.model.config import Config, config_from_json
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from app.controller import Controller
     from app.transport.early import EarlyConnection
@@ -39,8 +39,10 @@ _tasks: list[asyncio.Task[None]] = []
 
 
 def main() -> None:
-    """Start the page: everything runs in one task (the host answers ``boot`` first)."""
-    _tasks.append(asyncio.ensure_future(_start()))
+    """Start the page: everything runs in one task. Python's first call to the page
+    (``boot``) leaves now, so the page's answer is on its way while PyScript finishes
+    the script that called this, before the task's first step runs."""
+    _tasks.append(asyncio.ensure_future(_start(runtime.Browser.start())))
 
 
 def _connect(config: Config) -> EarlyConnection:
@@ -64,9 +66,9 @@ def _connect(config: Config) -> EarlyConnection:
     return EarlyConnection(make)
 
 
-async def _start() -> None:
+async def _start(booting: Awaitable[runtime.Browser]) -> None:
     global _controller
-    browser = await runtime.Browser.start()
+    browser = await booting
     config = config_from_json(browser.json_script("statuspage-config"))
     early = _connect(config) if config.connects else None
     if early is not None:

@@ -81,17 +81,26 @@ class Browser:
             xworker.sync.import_probe = import_probe
 
     @classmethod
-    async def start(cls) -> Browser:
+    def start(cls) -> asyncio.Future[Browser]:
         """The page host for wherever this interpreter runs, and the page read at boot.
 
         On the main thread, ``window.statuspage`` itself. In a worker, ``WorkerHost``:
         the same four calls as messages, so no ``SharedArrayBuffer`` is needed (WebKit has
         none, even when cross-origin isolated) and the only wait is for ``boot()``.
+
+        ``boot()``, Python's first call, is made before this returns, not when the result
+        is first awaited: called from the script PyScript runs, it leaves before
+        PyScript's own work after that script, and the page answers meanwhile.
         """
         in_worker = hasattr(js, "WorkerGlobalScope")
         host: Any = WorkerHost() if in_worker else js.window.statuspage
-        page = json.loads(str(await maybe_await(host.boot())))
-        return cls(host, page, in_worker)
+        answer = host.boot()
+
+        async def booted() -> Browser:
+            page = json.loads(str(await maybe_await(answer)))
+            return cls(host, page, in_worker)
+
+        return asyncio.ensure_future(booted())
 
     def _send(self, command: Command, *args: Any) -> None:
         """Queue one command for ``run``; sent by ``flush``, or soon after at the latest."""
