@@ -25,7 +25,7 @@ from socketio import base_client as sio_base_client
 from app.model.reconnect import ReconnectPolicy
 from app.transport.browser_socket import live_proxy_count
 from app.transport.live import ConnectionEvent, ConnectionState, LiveSource
-from tests.support.websocket import WAIT, FakeBridge, FakeWebSocket, later, within
+from tests.support.websocket import WAIT, FakeBridge, FakeWebSocket, Recorded, later
 
 __all__ = [
     "GLACIAL",
@@ -150,31 +150,23 @@ class Events:
     """Collects ConnectionEvents and lets a test await one matching a predicate."""
 
     def __init__(self) -> None:
-        self.log: list[ConnectionEvent] = []
-        self._changed = asyncio.Condition()
+        self.log: Recorded[ConnectionEvent] = Recorded()
 
     def __call__(self, event: ConnectionEvent) -> None:
-        self.log.append(event)
-        asyncio.get_running_loop().create_task(self._notify())
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        self.log.record(event)
 
     async def until(
         self, pred: Callable[[ConnectionEvent], bool], timeout: float = WAIT
     ) -> ConnectionEvent:
-        async def wait() -> ConnectionEvent:
-            seen = 0
-            async with self._changed:
-                while True:
-                    for event in self.log[seen:]:
-                        if pred(event):
-                            return event
-                    seen = len(self.log)
-                    await self._changed.wait()
+        """The first event so far, or to come, for which ``pred`` holds."""
 
-        return await within(wait(), timeout)
+        def first() -> ConnectionEvent | None:
+            return next((event for event in self.log if pred(event)), None)
+
+        await self.log.until(lambda: first() is not None, timeout)
+        found = first()
+        assert found is not None
+        return found
 
     def states(self) -> list[ConnectionState]:
         return [e.state for e in self.log]

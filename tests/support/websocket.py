@@ -29,6 +29,7 @@ __all__ = [
     "FakeUint8Array",
     "FakeWebSocket",
     "KeptSocket",
+    "Recorded",
     "imported_modules",
     "later",
     "run",
@@ -52,6 +53,31 @@ def run(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
 async def within(aw: Awaitable[T], timeout: float = WAIT) -> T:
     """Await ``aw`` but fail the test instead of hanging."""
     return await asyncio.wait_for(aw, timeout)
+
+
+class Recorded(list[T]):
+    """What happened, in order, as a list a test can wait on (``until``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._changed = asyncio.Condition()
+
+    def record(self, item: T) -> None:
+        self.append(item)
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def until(self, done: Callable[[], bool], timeout: float = WAIT) -> None:
+        """Return once ``done()`` holds (checked now and after each record)."""
+
+        async def wait() -> None:
+            async with self._changed:
+                await self._changed.wait_for(done)
+
+        await within(wait(), timeout)
 
 
 # -- fakes -------------------------------------------------------------------------------------
@@ -173,33 +199,21 @@ class KeptSocket:
     def __init__(self, url: str, ws: FakeWebSocket) -> None:
         self.url = url
         self.ws = ws
-        self.events: list[FakeEvent] = []
-        self.received = asyncio.Condition()
+        self.events: Recorded[FakeEvent] = Recorded()
+        self._keep = self.events.record  # one bound method, added and removed alike
         for kind in SOCKET_EVENTS:
             ws.addEventListener(kind, self._keep)
 
-    def _keep(self, event: FakeEvent) -> None:
-        self.events.append(event)
-        asyncio.get_running_loop().create_task(self._notify())
-
-    async def _notify(self) -> None:
-        async with self.received:
-            self.received.notify_all()
-
     async def kept(self, count: int) -> None:
         """Return once ``count`` events are kept."""
-
-        async def wait() -> None:
-            async with self.received:
-                await self.received.wait_for(lambda: len(self.events) >= count)
-
-        await within(wait())
+        await self.events.until(lambda: len(self.events) >= count)
 
     def claim(self) -> Claimed:
         for kind in SOCKET_EVENTS:
             self.ws.removeEventListener(kind, self._keep)
-        events, self.events = self.events, []
-        return self.ws, list(events)
+        events = list(self.events)
+        self.events.clear()
+        return self.ws, events
 
 
 @dataclass
