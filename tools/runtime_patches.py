@@ -25,6 +25,21 @@ source and imports it. The page uses none of it: it reaches the page through pol
 (2026-12-07, 8 interleaved cold runs), leaving the prelude out takes 136 ms off
 data-ready (2103 → 1967 ms).
 
+And while it boots, the worker waits on the page: it calls the page's main thread
+synchronously (coincident's proxies, over SharedArrayBuffer where the engine has it),
+and each call waits until that thread, at its busiest then (the first paint, the last
+known status, the boot status), gets to it. Three calls forward each of PyScript's ten
+``py:progress`` events to the page; five find the ``<script>`` element and dispatch
+``py:ready`` and ``py:done`` on it. Nothing of the page listens to those events (it
+learns that Python runs from Python's own first call, ``boot()`` in static/apply.js),
+and without ``py:done`` PyScript's ``py:all-done`` never fires either. And before it
+loads Pyodide, PyScript opens an IndexedDB package cache (creating the database on a
+first visit) for a page that installs no packages. Measured in Chromium over loopback
+(2026-12-07, 5 cold runs): the first forwarded event alone held the worker 51 ms before
+it asked for the wasm, the cache 6-10 ms, the element's calls 14 ms before ``boot.py``;
+without them the worker asks for the wasm 60 ms sooner and starts ``boot.py`` 70 ms
+sooner (docs/experiments/README.md).
+
 ``patches()`` below removes each of them from the npm packages' files at build time. Each
 patch is named and expects its exact text a given number of times; if the text (or its
 file) is not there, the build stops and names the patch: an upgrade of PyScript or
@@ -96,6 +111,11 @@ _BLOB_URL = (
 
 # (No single quotes: the worker's copy sits inside a single-quoted string.)
 _NO_CDN = '()=>{throw new Error("{what} is never loaded from a public CDN here")}'
+
+
+# What PyScript's Pyodide engine calls on its package cache when there are no packages
+# to install (sync, clear, close), each doing nothing.
+_NO_PACKAGE_CACHE = "{sync(){},clear(){},close(){}}"
 
 
 def patches(head_start: str = "") -> tuple[Patch, ...]:
@@ -175,6 +195,36 @@ def patches(head_start: str = "") -> tuple[Patch, ...]:
             # core/src/hooks.js codeFor: the prelude as codeBeforeRun(Async) of both types.
             'Bo=(e,t)=>{const n="mpy"===t?Ao.replace(bo,""):Ao,',
             'Bo=(e,t)=>{const n="",',
+        ),
+        Patch(
+            "the worker forwards no progress event to the page",
+            CORE_CHUNK,
+            '(Er||kr)&&addEventListener("py:progress",({type:e,detail:t})=>'
+            "{vr.dispatchEvent(new vr.CustomEvent(e,{detail:t}))})",
+            "void 0",
+        ),
+        Patch(
+            "the worker looks up no script element on the page",
+            CORE_CHUNK,
+            # polyscript's currentScript and target stay null in the worker, and so no
+            # py:ready or py:done is dispatched from it.
+            "(Er||kr)&&(({CustomEvent:A,document:k}=vr),v=o&&k.getElementById(o)||null,"
+            "E=e=>Ct(v,u||l,e,!0,A));",
+            "",
+        ),
+        # The engine's own copy (Python on the page's main thread), then the worker's; the
+        # packages are `a` in one and `o` in the other.
+        Patch(
+            "no package cache without packages (page)",
+            CORE_CHUNK,
+            "l=new h(`${c}@${t}`)",
+            "l=a?new h(`${c}@${t}`):" + _NO_PACKAGE_CACHE,
+        ),
+        Patch(
+            "no package cache without packages (worker)",
+            CORE_CHUNK,
+            "l=new i(`${c}@${t}`)",
+            "l=o?new i(`${c}@${t}`):" + _NO_PACKAGE_CACHE,
         ),
         Patch(
             "no MicroPython from a public CDN",

@@ -104,6 +104,34 @@ def test_finding_out_where_python_runs_starts_no_worker_of_its_own(
     watched.assert_clean()
 
 
+# Records the events PyScript dispatches for its scripts as they reach the page's window.
+RECORD_PYSCRIPT_EVENTS = """(() => {
+    window.__pyscriptEvents = [];
+    for (const type of ["py:progress", "py:ready", "py:done", "py:all-done"]) {
+        addEventListener(type, () => window.__pyscriptEvents.push(type), true);
+    }
+})();"""
+
+
+def test_the_worker_waits_on_the_page_for_nothing_while_it_boots(
+    mock_site: Served, watched: Watched
+) -> None:
+    """PyScript's worker would call the page synchronously while it boots, each call
+    waiting for the page's busy main thread: to forward its progress events, and to
+    dispatch py:ready and py:done on its script element. The page listens to none of
+    them, so the build leaves those calls out (tools/runtime_patches.py): none of the
+    events reaches the page, no IndexedDB package cache is made for a page that installs
+    no packages, and Python still boots in the worker to the page's data."""
+    watched.page.add_init_script(RECORD_PYSCRIPT_EVENTS)
+    page = open_page(watched, f"{mock_site.url}/?scenario=degraded")
+    assert page.evaluate("window.statuspage.debug.python") == "worker"
+    assert page.get_attribute("html", "data-status") == "degraded"
+    assert page.evaluate("window.__pyscriptEvents") == []
+    databases = page.evaluate("indexedDB.databases().then(all => all.map(d => d.name))")
+    assert [name for name in databases if "/_r/pyodide-" in name] == []
+    watched.assert_clean()
+
+
 def test_mock_boot_compiles_no_python_source(mock_site: Served, watched: Watched) -> None:
     """Every module imported until data-ready (Pyodide's, PyScript's, the app's, the
     standard library's) is loaded from the bytecode the build made, and so is every
