@@ -83,10 +83,12 @@ class Watched:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    # "status url" of each 5xx answer: a console error names no URL, this does.
+    server_errors: list[str] = field(default_factory=list)
 
     def assert_clean(self) -> None:
         assert self.page_errors == [], self.page_errors
-        assert self.console_errors == [], self.console_errors
+        assert self.console_errors == [], (self.console_errors, self.server_errors)
 
     def foreign_requests(self, *origins: str) -> list[str]:
         """Requests to any origin but ``origins`` (the site's and its configured
@@ -113,6 +115,10 @@ def watch(page: Any) -> Watched:
     )
     page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
     page.on("request", lambda r: watched.requests.append(r.url))
+    page.on(
+        "response",
+        lambda r: watched.server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None,
+    )
     return watched
 
 
