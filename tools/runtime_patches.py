@@ -28,17 +28,17 @@ data-ready (2103 → 1967 ms).
 And while it boots, the worker waits on the page: it calls the page's main thread
 synchronously (coincident's proxies, over SharedArrayBuffer where the engine has it),
 and each call waits until that thread, at its busiest then (the first paint, the last
-known status, the boot status), gets to it. Three calls forward each of PyScript's ten
-``py:progress`` events to the page; five find the ``<script>`` element and dispatch
-``py:ready`` and ``py:done`` on it. Nothing of the page listens to those events (it
-learns that Python runs from Python's own first call, ``boot()`` in static/apply.js),
-and without ``py:done`` PyScript's ``py:all-done`` never fires either. And before it
-loads Pyodide, PyScript opens an IndexedDB package cache (creating the database on a
-first visit) for a page that installs no packages. Measured in Chromium over loopback
-(2026-12-07, 5 cold runs): the first forwarded event alone held the worker 51 ms before
-it asked for the wasm, the cache 6-10 ms, the element's calls 14 ms before ``boot.py``;
-without them the worker asks for the wasm 60 ms sooner and starts ``boot.py`` 70 ms
-sooner (docs/experiments/README.md).
+known status, the boot status), gets to it. Three calls forward each of PyScript's eight
+``py:progress`` events before ``boot.py`` to the page; five or more find the ``<script>``
+element and dispatch ``py:ready`` and ``py:done`` on it. Nothing of the page listens to
+those events (it learns that Python runs from Python's own first call, ``boot()`` in
+static/apply.js), and without ``py:done`` PyScript's ``py:all-done`` never fires either.
+And before it loads Pyodide, PyScript opens an IndexedDB package cache (creating the
+database on a first visit) for a page that installs no packages. Measured in Chromium
+over loopback (2026-12-07, 9 interleaved cold runs, docs/experiments/README.md): the
+first forwarded event alone held the worker ~50 ms before it asked for the wasm; without
+those calls and the cache, the worker asks for the wasm 51 ms sooner, starts ``boot.py``
+55 ms sooner, and the page has its data 82 ms sooner.
 
 ``patches()`` below removes each of them from the npm packages' files at build time. Each
 patch is named and expects its exact text a given number of times; if the text (or its
